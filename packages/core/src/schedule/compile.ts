@@ -1,0 +1,353 @@
+import type { z } from 'zod';
+import {
+  InvalidArgumentError,
+  ScheduleSearchLimitError,
+  ScheduleValidationError,
+  type ValidationIssue,
+} from '../errors.ts';
+import { formatPath, type PathSegment, toValidationIssues } from '../validation.ts';
+import { CronMatcher, crontabToCron } from './cron-rule.ts';
+import { parseDuration } from './duration.ts';
+import { CronExclusion, type ExclusionEngine, RangeExclusion } from './exclusion.ts';
+import { formatInstant, isDateOnly, parseDate, parseDateTime } from './instant.ts';
+import { AtRuleEngine, CronRuleEngine, IntervalRuleEngine, type RuleEngine } from './rules.ts';
+import {
+  type Crontab,
+  crontabSchema,
+  type Exclusion,
+  type Rule,
+  type ScheduleSpec,
+  scheduleSpecSchema,
+  scheduleUnionBranches,
+} from './schema.ts';
+import { TimeZone } from './timezone.ts';
+
+export interface CompileOptions {
+  /**
+   * The schedule's creation time in ms since the epoch: the anchor of `every` rules without `from`,
+   * and where `limit` starts counting when the schedule names no `start`, `every` or `at`.
+   * @default Date.now()
+   */
+  readonly now?: number;
+}
+
+/** Consecutive excluded candidates the search examines before it gives up with SCHEDULE_SEARCH_LIMIT. */
+const MAX_EXCLUDED_CANDIDATES = 100_000;
+/** The most instants one preview may ask for. */
+export const MAX_PREVIEW_COUNT = 10_000;
+
+const SPEC_KEYS = new Set(['rules', 'timezone', 'except', 'start', 'end', 'limit']);
+const CRON_FIELD_KEYS: Record<string, keyof Crontab> = {
+  minute: 'minute',
+  hour: 'hour',
+  'day-of-month': 'day_of_month',
+  month: 'month_of_year',
+  'day-of-week': 'day_of_week',
+};
+
+const brand: unique symbol = Symbol('CompiledSchedule');
+
+/**
+ * A validated, immutable schedule: the only form the Scheduler accepts. Its `spec` is the
+ * normalised wire form (crontab input turned into a full spec, `every.from` filled in), so storing
+ * `spec` and compiling it again gives the same fires.
+ */
+export class CompiledSchedule {
+  readonly [brand] = true;
+  /** The normalised wire form. Frozen. */
+  readonly spec: Readonly<ScheduleSpec>;
+  /** The IANA zone every wall-clock rule is evaluated in. */
+  readonly timezone: string;
+  private readonly rules: readonly RuleEngine[];
+  private readonly exclusions: readonly ExclusionEngine[];
+  private readonly start: number;
+  private readonly end: number;
+  private readonly limit: number;
+  /** Where `limit` counts from: `start`, else the earliest `every` anchor or `at`, else creation. */
+  private readonly origin: number;
+
+  /** @internal Use {@link compileSchedule}. */
+  constructor(parts: {
+    spec: ScheduleSpec;
+    zone: TimeZone;
+    rules: RuleEngine[];
+    exclusions: ExclusionEngine[];
+    start: number;
+    end: number;
+    limit: number;
+    origin: number;
+  }) {
+    this.spec = deepFreeze(parts.spec);
+    this.timezone = parts.zone.name;
+    this.rules = parts.rules;
+    this.exclusions = parts.exclusions;
+    this.start = parts.start;
+    this.end = parts.end;
+    this.limit = parts.limit;
+    this.origin = parts.origin;
+  }
+
+  /** The number of fires the schedule allows in all (`limit`), or Infinity. */
+  get maxFires(): number {
+    return this.limit;
+  }
+
+  /**
+   * The first fire strictly after `after` (ms), or -1 when there is none. Allocation-free; the
+   * Scheduler's hot path. `fired` is how many fires already happened from the schedule's beginning
+   * (the Scheduler keeps it); without it, a schedule with a `limit` counts them.
+   */
+  nextInstant(after: number, fired?: number): number {
+    if (this.limit !== Number.POSITIVE_INFINITY) {
+      const count = fired ?? this.countFiresThrough(after);
+      if (count >= this.limit) return -1;
+    }
+    return this.nextUnlimited(after);
+  }
+
+  /** The first fire strictly after `after`, or null when the schedule has no fire left. */
+  next(after: Date | number): Date | null {
+    const instant = this.nextInstant(typeof after === 'number' ? after : after.getTime());
+    return instant < 0 ? null : new Date(instant);
+  }
+
+  /** The next `count` fires strictly after `from` (fewer when the schedule ends first). */
+  preview(from: Date | number, count: number): Date[] {
+    if (!Number.isInteger(count) || count < 0 || count > MAX_PREVIEW_COUNT) {
+      throw new InvalidArgumentError('invalid preview', [
+        { path: 'count', message: `expected a whole number from 0 to ${MAX_PREVIEW_COUNT}, got ${count}` },
+      ]);
+    }
+    const out: Date[] = [];
+    let t = typeof from === 'number' ? from : from.getTime();
+    let fired = this.limit === Number.POSITIVE_INFINITY ? 0 : this.countFiresThrough(t);
+    while (out.length < count) {
+      const instant = this.nextInstant(t, fired);
+      if (instant < 0) break;
+      out.push(new Date(instant));
+      t = instant;
+      fired++;
+    }
+    return out;
+  }
+
+  /** The schedule's wire form, for `JSON.stringify`. */
+  toJSON(): Readonly<ScheduleSpec> {
+    return this.spec;
+  }
+
+  private nextUnlimited(after: number): number {
+    let t = Math.max(after, this.start - 1);
+    for (let i = 0; i < MAX_EXCLUDED_CANDIDATES; i++) {
+      let candidate = -1;
+      for (const rule of this.rules) {
+        const instant = rule.next(t);
+        if (instant >= 0 && (candidate < 0 || instant < candidate)) candidate = instant;
+      }
+      if (candidate < 0 || candidate >= this.end) return -1;
+      let resume = -1;
+      for (const exclusion of this.exclusions) {
+        const skip = exclusion.skipFrom(candidate);
+        if (skip > resume) resume = skip;
+      }
+      if (resume < 0) return candidate;
+      t = resume;
+    }
+    throw new ScheduleSearchLimitError(
+      `no fire after ${formatInstant(after)} within ${MAX_EXCLUDED_CANDIDATES} candidates: every one was excluded`,
+    );
+  }
+
+  /** Fires in [origin, through], counted up to `limit` (so the cost is bounded by it). */
+  private countFiresThrough(through: number): number {
+    let n = 0;
+    for (let t = this.origin - 1; n < this.limit; n++) {
+      const instant = this.nextUnlimited(t);
+      if (instant < 0 || instant > through) break;
+      t = instant;
+    }
+    return n;
+  }
+}
+
+export function isCompiledSchedule(value: unknown): value is CompiledSchedule {
+  return typeof value === 'object' && value !== null && brand in value;
+}
+
+/**
+ * Validates a schedule in any accepted form (a {@link ScheduleSpec}, a crontab object, a list of
+ * crontabs) and compiles it. Throws {@link ScheduleValidationError} listing every problem with its
+ * field path (`rules[2].cron: minute 61 out of 0-59`).
+ */
+export function compileSchedule(input: unknown, options: CompileOptions = {}): CompiledSchedule {
+  if (isCompiledSchedule(input)) return input;
+  const now = options.now ?? Date.now();
+  const spec = readSpec(input);
+  const issues: ValidationIssue[] = [];
+  const report = (path: readonly PathSegment[], message: string) => issues.push({ path: formatPath(path), message });
+
+  const zone = TimeZone.find(spec.timezone ?? 'UTC');
+  if (zone === null)
+    report(['timezone'], `unknown time zone '${spec.timezone}' (expected an IANA name such as Europe/London)`);
+  const tz = zone ?? TimeZone.UTC;
+
+  const rules: RuleEngine[] = [];
+  const normalisedRules: Rule[] = [];
+  const anchors: number[] = [];
+  spec.rules.forEach((rule, i) => {
+    const compiled = compileRule(rule, ['rules', i], tz, now, report);
+    if (compiled === null) return;
+    rules.push(compiled.engine);
+    normalisedRules.push(compiled.rule);
+    if (compiled.anchor !== undefined) anchors.push(compiled.anchor);
+  });
+
+  const exclusions: ExclusionEngine[] = [];
+  (spec.except ?? []).forEach((exclusion, i) => {
+    const engine = compileExclusion(exclusion, ['except', i], tz, report);
+    if (engine) exclusions.push(engine);
+  });
+
+  const start = readInstant(spec.start, ['start'], tz, report);
+  const end = readInstant(spec.end, ['end'], tz, report);
+  if (start !== undefined && end !== undefined && end <= start) report(['end'], 'must be after start');
+
+  if (issues.length > 0) throw new ScheduleValidationError(issues);
+
+  const normalised: ScheduleSpec = { ...spec, timezone: tz.name, rules: normalisedRules };
+  return new CompiledSchedule({
+    spec: normalised,
+    zone: tz,
+    rules,
+    exclusions,
+    start: start ?? Number.NEGATIVE_INFINITY,
+    end: end ?? Number.POSITIVE_INFINITY,
+    limit: spec.limit ?? Number.POSITIVE_INFINITY,
+    origin: start ?? (anchors.length > 0 ? Math.min(...anchors) : now),
+  });
+}
+
+/** Accepts the three input forms and checks the shape; returns a full spec. */
+function readSpec(input: unknown): ScheduleSpec {
+  const fail = (issues: readonly z.core.$ZodIssue[]): never => {
+    throw new ScheduleValidationError(toValidationIssues(issues, input, scheduleUnionBranches));
+  };
+  if (Array.isArray(input)) {
+    const tabs = input.map((tab, i) => {
+      const result = crontabSchema.safeParse(tab);
+      return result.success
+        ? result.data
+        : fail(result.error.issues.map((issue) => ({ ...issue, path: [i, ...issue.path] })));
+    });
+    if (tabs.length === 0)
+      throw new ScheduleValidationError([{ path: '', message: 'a list of crontabs must not be empty' }]);
+    return { rules: tabs.map((crontab) => ({ crontab })) };
+  }
+  if (typeof input !== 'object' || input === null) {
+    throw new ScheduleValidationError([
+      { path: '', message: 'expected a schedule object, a crontab object or a list of crontabs' },
+    ]);
+  }
+  if (!Object.keys(input).some((key) => SPEC_KEYS.has(key))) {
+    const result = crontabSchema.safeParse(input);
+    return result.success ? { rules: [{ crontab: result.data }] } : fail(result.error.issues);
+  }
+  const result = scheduleSpecSchema.safeParse(input);
+  return result.success ? result.data : fail(result.error.issues);
+}
+
+type Report = (path: readonly PathSegment[], message: string) => void;
+
+function compileRule(
+  rule: Rule,
+  path: readonly PathSegment[],
+  zone: TimeZone,
+  now: number,
+  report: Report,
+): { engine: RuleEngine; rule: Rule; anchor?: number } | null {
+  if ('cron' in rule || 'crontab' in rule) {
+    const matcher = compileCron(rule, path, report);
+    if (matcher === null) return null;
+    if (!matcher.canEverFire()) {
+      report([...path, 'cron' in rule ? 'cron' : 'crontab'], 'can never fire: no allowed month has an allowed day');
+      return null;
+    }
+    return { engine: new CronRuleEngine(matcher, zone), rule };
+  }
+  if ('every' in rule) {
+    const duration = parseDuration(rule.every);
+    if (typeof duration === 'string') report([...path, 'every'], duration);
+    const from = rule.from === undefined ? now : readInstant(rule.from, [...path, 'from'], zone, report);
+    if (typeof duration === 'string' || from === undefined) return null;
+    const engine = new IntervalRuleEngine(duration, from, zone);
+    return { engine, rule: { every: rule.every, from: rule.from ?? formatInstant(from) }, anchor: from };
+  }
+  const at = readInstant(rule.at, [...path, 'at'], zone, report);
+  return at === undefined ? null : { engine: new AtRuleEngine(at), rule, anchor: at };
+}
+
+function compileCron(rule: { cron: string } | { crontab: Crontab }, path: readonly PathSegment[], report: Report) {
+  const expression = 'cron' in rule ? rule.cron : crontabToCron(rule.crontab);
+  const matcher = CronMatcher.compile(expression);
+  if (matcher instanceof CronMatcher) return matcher;
+  const field = CRON_FIELD_KEYS[matcher.field];
+  const at = 'cron' in rule ? [...path, 'cron'] : field ? [...path, 'crontab', field] : [...path, 'crontab'];
+  report(at, matcher.message);
+  return null;
+}
+
+function compileExclusion(
+  exclusion: Exclusion,
+  path: readonly PathSegment[],
+  zone: TimeZone,
+  report: Report,
+): ExclusionEngine | null {
+  if ('between' in exclusion) {
+    const [first, second] = exclusion.between;
+    const where = [...path, 'between'];
+    if (isDateOnly(first) !== isDateOnly(second)) {
+      report(where, 'expected two dates or two date-times, not one of each');
+      return null;
+    }
+    if (isDateOnly(first)) {
+      const a = parseDate(first);
+      const b = parseDate(second);
+      if (typeof a === 'string') report([...where, 0], a);
+      if (typeof b === 'string') report([...where, 1], b);
+      if (typeof a === 'string' || typeof b === 'string') return null;
+      const range = RangeExclusion.ofDays(a, b, zone);
+      if (first > second) report(where, 'the second date is before the first');
+      return range;
+    }
+    const a = readInstant(first, [...where, 0], zone, report);
+    const b = readInstant(second, [...where, 1], zone, report);
+    if (a === undefined || b === undefined) return null;
+    if (b <= a) report(where, 'the second date-time must be after the first');
+    return new RangeExclusion(a, b);
+  }
+  const matcher = compileCron(exclusion, path, report);
+  return matcher && new CronExclusion(matcher, zone);
+}
+
+function readInstant(
+  text: string | undefined,
+  path: readonly PathSegment[],
+  zone: TimeZone,
+  report: Report,
+): number | undefined {
+  if (text === undefined) return undefined;
+  const instant = parseDateTime(text, zone);
+  if (typeof instant === 'string') {
+    report(path, instant);
+    return undefined;
+  }
+  return instant;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,74 @@
+import { type CivilDate, DAY_MS, daysFromCivil, daysInMonth, HOUR_MS, MINUTE_MS, wallFromParts } from './civil.ts';
+import type { TimeZone } from './timezone.ts';
+
+/**
+ * Reading and writing the date-times of the wire form. An RFC 3339 date-time with an offset is an
+ * instant; one without an offset is a wall-clock time read in the schedule's zone.
+ */
+
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):(\d{2}))?$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** The earliest and latest instants the engine works with: 1970-01-01 and the end of 9999. */
+export const MIN_INSTANT = 0;
+export const MAX_INSTANT = daysFromCivil(10_000, 1, 1) * DAY_MS - 1;
+
+function checkDate(year: number, month: number, day: number): string | null {
+  if (month < 1 || month > 12) return `month ${month} out of 1-12`;
+  const last = daysInMonth(year, month);
+  if (day < 1 || day > last) return `day ${day} out of 1-${last} for ${year}-${String(month).padStart(2, '0')}`;
+  return null;
+}
+
+/**
+ * Parses an RFC 3339 date-time; without an offset it is read in `zone` (gaps and overlaps resolved
+ * as the engine does). Returns the instant in ms, or a reason string.
+ */
+export function parseDateTime(text: string, zone: TimeZone): number | string {
+  const m = DATE_TIME.exec(text);
+  if (m === null) return `'${text}' is not an RFC 3339 date-time such as 2026-11-26T13:30:00Z or 2026-11-26T17:00:00`;
+  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const second = m[6] === undefined ? 0 : Number(m[6]);
+  const millisecond = m[7] === undefined ? 0 : Math.floor(Number(`0.${m[7]}`) * 1000);
+  const dateProblem = checkDate(year, month, day);
+  if (dateProblem) return `${dateProblem} in '${text}'`;
+  if (hour > 23 || minute > 59 || second > 59) return `time out of range in '${text}'`;
+  const wall = wallFromParts(year, month, day, hour, minute, second, millisecond);
+  let instant: number;
+  if (m[8] !== undefined) instant = wall;
+  else if (m[9] !== undefined) {
+    const offsetHours = Number(m[10]);
+    const offsetMinutes = Number(m[11]);
+    if (offsetHours > 23 || offsetMinutes > 59) return `offset out of range in '${text}'`;
+    const offset = (m[9] === '-' ? -1 : 1) * (offsetHours * HOUR_MS + offsetMinutes * MINUTE_MS);
+    instant = wall - offset;
+  } else instant = zone.toInstant(wall);
+  if (instant < MIN_INSTANT || instant > MAX_INSTANT) return `'${text}' is outside 1970-01-01 to 9999-12-31`;
+  return instant;
+}
+
+/** Parses a calendar date `YYYY-MM-DD`; returns it or a reason string. */
+export function parseDate(text: string): CivilDate | string {
+  const m = DATE.exec(text);
+  if (m === null) return `'${text}' is not a date such as 2026-12-24`;
+  const [year, month, day] = [m[1], m[2], m[3]].map(Number) as [number, number, number];
+  const problem = checkDate(year, month, day);
+  return problem ? `${problem} in '${text}'` : { year, month, day };
+}
+
+export function isDateOnly(text: string): boolean {
+  return DATE.test(text);
+}
+
+/** Formats an instant as RFC 3339 in UTC: `2026-11-26T13:30:00Z`, with milliseconds only when non-zero. */
+export function formatInstant(instant: number): string {
+  const iso = new Date(instant).toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
+}

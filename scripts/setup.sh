@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh machine: Node >= 22 on PATH (Node 24 from the npm
+# registry's `node` package when the machine's is older), pnpm, dependencies, build.
+# Sourced by scripts/start and scripts/test; safe to run again (it skips what is done).
+set -euo pipefail
+
+NODE_MAJOR_MIN=22
+NODE_PACKAGE="node@24"
+PNPM_VERSION="10.34.9"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+# /usr/local/bin precedes /usr/bin on Debian's PATH, so links there win in every new shell.
+tools_prefix=/usr/local
+[ -w "$tools_prefix/bin" ] || tools_prefix="$HOME/.local"
+bin_dir="$tools_prefix/bin"
+
+ensure_node() {
+  if [ "$(node_major)" -ge "$NODE_MAJOR_MIN" ]; then return; fi
+  command -v npm >/dev/null || { log "npm is required to install Node 24"; exit 1; }
+  local lib_dir="$tools_prefix/lib/br-sdk-node"
+  log "node $(node --version 2>/dev/null || echo none) is older than $NODE_MAJOR_MIN: installing $NODE_PACKAGE into $lib_dir"
+  mkdir -p "$bin_dir" "$lib_dir"
+  npm install --prefix "$lib_dir" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "$NODE_PACKAGE" >&2
+  ln -sf "$lib_dir/node_modules/node/bin/node" "$bin_dir/node"
+  hash -r
+  case ":$PATH:" in *":$bin_dir:"*) ;; *) export PATH="$bin_dir:$PATH"; log "add $bin_dir to PATH in your shell profile";; esac
+  [ "$(node_major)" -ge "$NODE_MAJOR_MIN" ] || { log "Node install failed: $(command -v node) is $(node --version)"; exit 1; }
+  log "node $(node --version) at $(command -v node)"
+}
+
+ensure_pnpm() {
+  if [ "$(pnpm --version 2>/dev/null)" = "$PNPM_VERSION" ]; then return; fi
+  log "installing pnpm $PNPM_VERSION"
+  # An explicit prefix: npm would otherwise derive it from wherever the node binary lives.
+  npm install --global --prefix "$tools_prefix" --no-audit --no-fund --loglevel=error "pnpm@$PNPM_VERSION" >&2
+  hash -r
+}
+
+ensure_node
+ensure_pnpm
+cd "$root"
+pnpm install --frozen-lockfile --reporter=silent >&2
+pnpm -r --filter './packages/**' run build >&2
