@@ -4,14 +4,21 @@
 # Sourced by scripts/start and scripts/test; safe to run again (it skips what is done).
 set -euo pipefail
 
-NODE_MAJOR_MIN=22
+NODE_MIN="22.18"  # type stripping (running .ts directly) is on by default from 22.18
 NODE_PACKAGE="node@24"
 PNPM_VERSION="10.34.9"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
-node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+# True when the node on PATH is at least NODE_MIN.
+node_is_recent() {
+  node -e '
+    const [a, b] = process.versions.node.split(".").map(Number);
+    const [x, y] = process.argv[1].split(".").map(Number);
+    process.exit(a > x || (a === x && b >= y) ? 0 : 1);
+  ' "$NODE_MIN" 2>/dev/null
+}
 
 # /usr/local/bin precedes /usr/bin on Debian's PATH, so links there win in every new shell.
 tools_prefix=/usr/local
@@ -19,16 +26,16 @@ tools_prefix=/usr/local
 bin_dir="$tools_prefix/bin"
 
 ensure_node() {
-  if [ "$(node_major)" -ge "$NODE_MAJOR_MIN" ]; then return; fi
+  if node_is_recent; then return; fi
   command -v npm >/dev/null || { log "npm is required to install Node 24"; exit 1; }
   local lib_dir="$tools_prefix/lib/br-sdk-node"
-  log "node $(node --version 2>/dev/null || echo none) is older than $NODE_MAJOR_MIN: installing $NODE_PACKAGE into $lib_dir"
+  log "node $(node --version 2>/dev/null || echo none) is older than $NODE_MIN: installing $NODE_PACKAGE into $lib_dir"
   mkdir -p "$bin_dir" "$lib_dir"
   npm install --prefix "$lib_dir" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "$NODE_PACKAGE" >&2
   ln -sf "$lib_dir/node_modules/node/bin/node" "$bin_dir/node"
   hash -r
   case ":$PATH:" in *":$bin_dir:"*) ;; *) export PATH="$bin_dir:$PATH"; log "add $bin_dir to PATH in your shell profile";; esac
-  [ "$(node_major)" -ge "$NODE_MAJOR_MIN" ] || { log "Node install failed: $(command -v node) is $(node --version)"; exit 1; }
+  node_is_recent || { log "Node install failed: $(command -v node) is $(node --version)"; exit 1; }
   log "node $(node --version) at $(command -v node)"
 }
 

@@ -9,7 +9,6 @@ export type ErrorCode =
   | 'TASK_NOT_FOUND'
   | 'TASK_CONFLICT'
   | 'TASK_NOT_ACTIVE'
-  | 'TARGET_UNSUPPORTED'
   | 'SCHEDULER_NOT_RUNNING'
   | 'STORE_FAILURE';
 
@@ -110,13 +109,6 @@ export class TaskConflictError extends SchedulerError {
 export class TaskNotActiveError extends SchedulerError {
   constructor(taskId: string, state: string, operation: string) {
     super('TASK_NOT_ACTIVE', `cannot ${operation} task ${taskId}: it is ${state}`);
-  }
-}
-
-/** No executor handles the task's target (an unregistered function name, a target kind not wired in). */
-export class TargetUnsupportedError extends SchedulerError {
-  constructor(message: string) {
-    super('TARGET_UNSUPPORTED', message);
   }
 }
 

@@ -11,12 +11,13 @@ export {
   ScheduleSearchLimitError,
   ScheduleValidationError,
   StoreError,
-  TargetUnsupportedError,
   TaskConflictError,
   TaskNotActiveError,
   TaskNotFoundError,
   type ValidationIssue,
 } from './errors.ts';
+export type { ExecutionOutcome, Executor, RunContext } from './executor/executor.ts';
+export type { FunctionTarget, TaskFunction } from './executor/function-executor.ts';
 export {
   at,
   between,
@@ -37,7 +38,7 @@ export {
   isCompiledSchedule,
   MAX_PREVIEW_COUNT,
 } from './schedule/compile.ts';
-export { formatInstant } from './schedule/instant.ts';
+export { formatInstant, parseInstant } from './schedule/instant.ts';
 export {
   type AtRule,
   type BetweenExclusion,
@@ -52,3 +53,34 @@ export {
   scheduleInputSchema,
   scheduleSpecSchema,
 } from './schedule/schema.ts';
+export type { DispatchEvent, MisfireEvent, SchedulerEventMap, TimerEvent } from './scheduler/events.ts';
+export { MAX_CATCH_UP_RUNS } from './scheduler/misfire.ts';
+export type { SchedulerOptions } from './scheduler/options.ts';
+export { Scheduler } from './scheduler/scheduler.ts';
+export {
+  DEFAULT_POLICIES,
+  type JsonObject,
+  type JsonValue,
+  type RunResult,
+  type TaskInput,
+  type TaskPolicies,
+  type TaskPoliciesInput,
+  type TaskRecord,
+  type TaskStatus,
+  type TaskTarget,
+} from './scheduler/task.ts';
+export { MemoryTaskStore } from './store/memory-store.ts';
+export {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  type TaskPage,
+  type TaskQuery,
+  type TaskStore,
+} from './store/task-store.ts';
+export {
+  type Clock,
+  createSystemClock,
+  type SystemClockOptions,
+  systemClock,
+  type TimerHandle,
+} from './timing/clock.ts';

@@ -6,13 +6,15 @@ import {
   type ValidationIssue,
 } from '../errors.ts';
 import { formatPath, type PathSegment, toValidationIssues } from '../validation.ts';
-import { CronMatcher, crontabToCron } from './cron-rule.ts';
+import { CronMatcher, compileCrontab } from './cron-rule.ts';
 import { parseDuration } from './duration.ts';
 import { CronExclusion, type ExclusionEngine, RangeExclusion } from './exclusion.ts';
 import { formatInstant, isDateOnly, parseDate, parseDateTime } from './instant.ts';
 import { AtRuleEngine, CronRuleEngine, IntervalRuleEngine, type RuleEngine } from './rules.ts';
 import {
+  type CronRule,
   type Crontab,
+  type CrontabRule,
   crontabSchema,
   type Exclusion,
   type Rule,
@@ -46,6 +48,7 @@ const CRON_FIELD_KEYS: Record<string, keyof Crontab> = {
 };
 
 const brand: unique symbol = Symbol('CompiledSchedule');
+const NO_EXCLUSIONS: readonly ExclusionEngine[] = Object.freeze([]);
 
 /**
  * A validated, immutable schedule: the only form the Scheduler accepts. Its `spec` is the
@@ -54,7 +57,10 @@ const brand: unique symbol = Symbol('CompiledSchedule');
  */
 export class CompiledSchedule {
   readonly [brand] = true;
-  /** The normalised wire form. Frozen. */
+  /**
+   * The normalised wire form. Frozen. Compiling it again with the same `now` gives the same fires
+   * (`now` matters only to a `limit` on a schedule with no `start`, `every` or `at`).
+   */
   readonly spec: Readonly<ScheduleSpec>;
   /** The IANA zone every wall-clock rule is evaluated in. */
   readonly timezone: string;
@@ -70,8 +76,8 @@ export class CompiledSchedule {
   constructor(parts: {
     spec: ScheduleSpec;
     zone: TimeZone;
-    rules: RuleEngine[];
-    exclusions: ExclusionEngine[];
+    rules: readonly RuleEngine[];
+    exclusions: readonly ExclusionEngine[];
     start: number;
     end: number;
     limit: number;
@@ -126,9 +132,17 @@ export class CompiledSchedule {
       if (instant < 0) break;
       out.push(new Date(instant));
       t = instant;
-      fired++;
+      if (this.countsTowardLimit(instant)) fired++;
     }
     return out;
+  }
+
+  /**
+   * True when a fire at `instant` counts towards `limit`: fires before the schedule's beginning
+   * (`start`; else its earliest `every` anchor or `at`; else creation) do not.
+   */
+  countsTowardLimit(instant: number): boolean {
+    return instant >= this.origin;
   }
 
   /** The schedule's wire form, for `JSON.stringify`. */
@@ -182,44 +196,35 @@ export function isCompiledSchedule(value: unknown): value is CompiledSchedule {
 export function compileSchedule(input: unknown, options: CompileOptions = {}): CompiledSchedule {
   if (isCompiledSchedule(input)) return input;
   const now = options.now ?? Date.now();
-  const spec = readSpec(input);
+  const { spec, form } = readSpec(input);
   const issues: ValidationIssue[] = [];
-  const report = (path: readonly PathSegment[], message: string) => issues.push({ path: formatPath(path), message });
+  const report = (path: readonly PathSegment[], message: string) =>
+    issues.push({ path: pathInInput(formatPath(path), form), message });
 
   const zone = TimeZone.find(spec.timezone ?? 'UTC');
   if (zone === null)
     report(['timezone'], `unknown time zone '${spec.timezone}' (expected an IANA name such as Europe/London)`);
   const tz = zone ?? TimeZone.UTC;
 
-  const rules: RuleEngine[] = [];
-  const normalisedRules: Rule[] = [];
-  const anchors: number[] = [];
-  spec.rules.forEach((rule, i) => {
-    const compiled = compileRule(rule, ['rules', i], tz, now, report);
-    if (compiled === null) return;
-    rules.push(compiled.engine);
-    normalisedRules.push(compiled.rule);
-    if (compiled.anchor !== undefined) anchors.push(compiled.anchor);
-  });
-
-  const exclusions: ExclusionEngine[] = [];
-  (spec.except ?? []).forEach((exclusion, i) => {
-    const engine = compileExclusion(exclusion, ['except', i], tz, report);
-    if (engine) exclusions.push(engine);
-  });
-
+  const compiledRules = spec.rules.map((rule, i) => compileRule(rule, ['rules', i], tz, now, report));
+  const exclusions = (spec.except ?? []).map((exclusion, i) => compileExclusion(exclusion, ['except', i], tz, report));
   const start = readInstant(spec.start, ['start'], tz, report);
   const end = readInstant(spec.end, ['end'], tz, report);
   if (start !== undefined && end !== undefined && end <= start) report(['end'], 'must be after start');
-
   if (issues.length > 0) throw new ScheduleValidationError(issues);
 
-  const normalised: ScheduleSpec = { ...spec, timezone: tz.name, rules: normalisedRules };
+  // No issue means every rule and exclusion compiled; arrays made by map are exactly sized.
+  const rules = compiledRules as { engine: RuleEngine; rule: Rule; anchor?: number }[];
+  const anchors = rules.flatMap((r) => (r.anchor === undefined ? [] : [r.anchor]));
   return new CompiledSchedule({
-    spec: normalised,
+    spec: compactSpec(
+      spec,
+      tz.name,
+      rules.map((r) => r.rule),
+    ),
     zone: tz,
-    rules,
-    exclusions,
+    rules: rules.map((r) => r.engine),
+    exclusions: exclusions.length === 0 ? NO_EXCLUSIONS : (exclusions as ExclusionEngine[]),
     start: start ?? Number.NEGATIVE_INFINITY,
     end: end ?? Number.POSITIVE_INFINITY,
     limit: spec.limit ?? Number.POSITIVE_INFINITY,
@@ -227,12 +232,38 @@ export function compileSchedule(input: unknown, options: CompileOptions = {}): C
   });
 }
 
+const MAX_CRONTABS = 1000;
+
+/** A ScheduleBuilder (or anything else that serialises to a spec) rather than a plain spec. */
+function isSpecProvider(input: unknown): input is { toJSON(): unknown } {
+  return (
+    typeof input === 'object' &&
+    input !== null &&
+    !Array.isArray(input) &&
+    Object.getPrototypeOf(input) !== Object.prototype &&
+    typeof (input as { toJSON?: unknown }).toJSON === 'function'
+  );
+}
+
+/** Which of the three accepted forms the input had, so errors point into what the user wrote. */
+type InputForm = 'spec' | 'crontab' | 'crontabs';
+
+function pathInInput(path: string, form: InputForm): string {
+  if (form === 'crontabs') return path.replace(/^rules(\[\d+\])\.crontab/, '$1');
+  if (form === 'crontab') return path.replace(/^rules\[0\]\.crontab\.?/, '');
+  return path;
+}
+
 /** Accepts the three input forms and checks the shape; returns a full spec. */
-function readSpec(input: unknown): ScheduleSpec {
+function readSpec(input: unknown): { spec: ScheduleSpec; form: InputForm } {
   const fail = (issues: readonly z.core.$ZodIssue[]): never => {
     throw new ScheduleValidationError(toValidationIssues(issues, input, scheduleUnionBranches));
   };
+  if (isSpecProvider(input)) return readSpec(input.toJSON());
   if (Array.isArray(input)) {
+    if (input.length > MAX_CRONTABS) {
+      throw new ScheduleValidationError([{ path: '', message: `a list of crontabs holds at most ${MAX_CRONTABS}` }]);
+    }
     const tabs = input.map((tab, i) => {
       const result = crontabSchema.safeParse(tab);
       return result.success
@@ -241,19 +272,26 @@ function readSpec(input: unknown): ScheduleSpec {
     });
     if (tabs.length === 0)
       throw new ScheduleValidationError([{ path: '', message: 'a list of crontabs must not be empty' }]);
-    return { rules: tabs.map((crontab) => ({ crontab })) };
+    return { spec: { rules: tabs.map((crontab) => ({ crontab })) }, form: 'crontabs' };
   }
   if (typeof input !== 'object' || input === null) {
     throw new ScheduleValidationError([
       { path: '', message: 'expected a schedule object, a crontab object or a list of crontabs' },
     ]);
   }
+  if (Object.keys(input).length === 0) {
+    throw new ScheduleValidationError([
+      { path: '', message: 'an empty object is not a schedule: give rules, or at least one crontab field' },
+    ]);
+  }
   if (!Object.keys(input).some((key) => SPEC_KEYS.has(key))) {
     const result = crontabSchema.safeParse(input);
-    return result.success ? { rules: [{ crontab: result.data }] } : fail(result.error.issues);
+    return result.success
+      ? { spec: { rules: [{ crontab: result.data }] }, form: 'crontab' }
+      : fail(result.error.issues);
   }
   const result = scheduleSpecSchema.safeParse(input);
-  return result.success ? result.data : fail(result.error.issues);
+  return result.success ? { spec: result.data, form: 'spec' } : fail(result.error.issues);
 }
 
 type Report = (path: readonly PathSegment[], message: string) => void;
@@ -287,8 +325,7 @@ function compileRule(
 }
 
 function compileCron(rule: { cron: string } | { crontab: Crontab }, path: readonly PathSegment[], report: Report) {
-  const expression = 'cron' in rule ? rule.cron : crontabToCron(rule.crontab);
-  const matcher = CronMatcher.compile(expression);
+  const matcher = 'cron' in rule ? CronMatcher.compile(rule.cron) : compileCrontab(rule.crontab);
   if (matcher instanceof CronMatcher) return matcher;
   const field = CRON_FIELD_KEYS[matcher.field];
   const at = 'cron' in rule ? [...path, 'cron'] : field ? [...path, 'crontab', field] : [...path, 'crontab'];
@@ -342,6 +379,33 @@ function readInstant(
     return undefined;
   }
   return instant;
+}
+
+/**
+ * The normalised spec as fresh literals with only the keys that are set: it is kept for the life
+ * of every task, and zod's output objects cost twice as much memory as plain ones.
+ */
+function compactSpec(spec: ScheduleSpec, timezone: string, rules: readonly Rule[]): ScheduleSpec {
+  const out: { -readonly [K in keyof ScheduleSpec]: ScheduleSpec[K] } = { timezone, rules: rules.map(compactRule) };
+  if (spec.except !== undefined) out.except = spec.except.map(compactExclusion);
+  if (spec.start !== undefined) out.start = spec.start;
+  if (spec.end !== undefined) out.end = spec.end;
+  if (spec.limit !== undefined) out.limit = spec.limit;
+  return out;
+}
+
+function compactRule(rule: Rule): Rule {
+  if ('at' in rule) return { at: rule.at };
+  if ('every' in rule) return rule.from === undefined ? { every: rule.every } : { every: rule.every, from: rule.from };
+  return compactCron(rule);
+}
+
+function compactExclusion(exclusion: Exclusion): Exclusion {
+  return 'between' in exclusion ? { between: [exclusion.between[0], exclusion.between[1]] } : compactCron(exclusion);
+}
+
+function compactCron(rule: CronRule | CrontabRule): CronRule | CrontabRule {
+  return 'cron' in rule ? { cron: rule.cron } : { crontab: { ...rule.crontab } };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -33,17 +33,50 @@ const NAMES: Record<string, readonly string[]> = {
   month: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'],
   'day-of-week': ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
 };
-const NICKNAMES = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@hourly', '@minutely']);
+/**
+ * Nicknames are expanded to their 5 fields before anything else, so that the day fields of
+ * `@weekly` (`0 0 * * 0`) count as restricted like any other day-of-week field.
+ */
+const NICKNAMES: Readonly<Record<string, string>> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@hourly': '0 * * * *',
+  '@minutely': '* * * * *',
+};
 const ATOM = /^(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:\/(\d+))?$/i;
 
 /** Searching further than this many days or months means the rule does not fire before year 10000. */
 const MAX_SEARCH_STEPS = 100_000;
 const MAX_YEAR = 9999;
 
+/** The crontab keys in cron field order, with the field names problems are reported under. */
+const CRONTAB_FIELDS = [
+  ['minute', 'minute'],
+  ['hour', 'hour'],
+  ['day_of_month', 'day-of-month'],
+  ['month_of_year', 'month'],
+  ['day_of_week', 'day-of-week'],
+] as const satisfies readonly (readonly [keyof Crontab, string])[];
+
 /** The 5-field cron expression of a crontab object. */
 export function crontabToCron(tab: Crontab): string {
   const field = (v: string | number | undefined) => (v === undefined ? '*' : String(v).trim() || '*');
-  return [tab.minute, tab.hour, tab.day_of_month, tab.month_of_year, tab.day_of_week].map(field).join(' ');
+  return CRONTAB_FIELDS.map(([key]) => field(tab[key])).join(' ');
+}
+
+/**
+ * Compiles a crontab object. Each value must be one field: joined with spaces, `{ hour: '9 1' }`
+ * would otherwise shift the fields and silently become a different (6-field) expression.
+ */
+export function compileCrontab(tab: Crontab): CronMatcher | CronFieldProblem {
+  for (const [key, field] of CRONTAB_FIELDS) {
+    const value = String(tab[key] ?? '*').trim();
+    if (/\s/.test(value)) return { field, message: `${field} '${value}' is not a value, range, list or step` };
+  }
+  return CronMatcher.compile(crontabToCron(tab));
 }
 
 /** The problem with one cron field, naming the field as `minute`, `hour`, … */
@@ -85,8 +118,7 @@ function checkAtom(field: string, atom: string): string | null {
  */
 function normaliseFields(expression: string): string[] | CronFieldProblem {
   const trimmed = expression.trim();
-  if (NICKNAMES.has(trimmed.toLowerCase())) return [trimmed];
-  const fields = trimmed.split(/\s+/).filter((f) => f.length > 0);
+  const fields = (NICKNAMES[trimmed.toLowerCase()] ?? trimmed).split(/\s+/).filter((f) => f.length > 0);
   if (fields.length !== 5 && fields.length !== 6) {
     return {
       field: 'expression',
@@ -101,12 +133,22 @@ function normaliseFields(expression: string): string[] | CronFieldProblem {
     for (const atom of text.split(',')) {
       const message = checkAtom(field, atom);
       if (message) return { field, message };
-      const single = /^([0-9a-z]+)\/(\d+)$/i.exec(atom);
-      atoms.push(single ? `${single[1]}-${(RANGES[field] as readonly [number, number])[1]}/${single[2]}` : atom);
+      atoms.push(rewriteAtom(field, atom));
     }
     normalised.push(atoms.join(','));
   }
   return normalised;
+}
+
+/**
+ * Rewrites the forms cron-schedule lacks into ones it reads: `N/step` becomes `N-max/step`, and a
+ * day-of-week range ending in Sunday as 0 (`FRI-SUN` read as `5-0`) ends in 7 instead.
+ */
+function rewriteAtom(field: string, atom: string): string {
+  const single = /^([0-9a-z]+)\/(\d+)$/i.exec(atom);
+  if (single) return `${single[1]}-${(RANGES[field] as readonly [number, number])[1]}/${single[2]}`;
+  if (field === 'day-of-week') return atom.replace(/^([0-9a-z]+)-(0|sun)(?=\/|$)/i, '$1-7');
+  return atom;
 }
 
 /** A compiled cron expression: lookup tables over the wall clock. Immutable after construction. */
@@ -139,9 +181,9 @@ export class CronMatcher {
     );
     this.monthDays = membership(cron.days, 32);
     this.weekdays = membership(cron.weekdays, 7);
-    const dayFields = fields.length === 1 ? ['*', '*'] : fields.slice(-3);
+    const dayFields = fields.slice(-3);
     this.domRestricted = dayFields[0] !== '*';
-    this.dowRestricted = dayFields[dayFields.length - 1] !== '*';
+    this.dowRestricted = dayFields[2] !== '*';
     this.firstSecond = this.nextSecond[0] as number;
     this.firstMinute = this.nextMinute[0] as number;
   }

@@ -1,3 +1,4 @@
+import { ScheduleSearchLimitError } from '../errors.ts';
 import { type CivilDate, DAY_MS, daysFromCivil, unsafeAddMonths, unsafeCivilFromDays } from './civil.ts';
 import type { CronMatcher } from './cron-rule.ts';
 import { type Duration, hasDatePart, timePartMs } from './duration.ts';
@@ -54,7 +55,12 @@ export class CronRuleEngine implements RuleEngine {
     const { min, max } = zone.offsetRange(after - TRANSITION_MARGIN, firstGuess + TRANSITION_MARGIN);
     let best = Number.POSITIVE_INFINITY;
     let wall = this.matcher.nextWallAfter(after + min - 1000);
-    for (let i = 0; wall >= 0 && i < MAX_TRANSITION_CANDIDATES; i++) {
+    for (let i = 0; wall >= 0; i++) {
+      if (i >= MAX_TRANSITION_CANDIDATES) {
+        throw new ScheduleSearchLimitError(
+          `cron '${this.matcher.expression}': more than ${MAX_TRANSITION_CANDIDATES} candidates around a time-zone transition`,
+        );
+      }
       const instant = zone.toInstant(wall);
       if (instant > after && instant < best) best = instant;
       // Every later wall resolves to at least wall - max.

@@ -43,7 +43,8 @@ export class TimeZone {
   static find(name: string): TimeZone | null {
     const cached = TimeZone.cache.get(name);
     if (cached) return cached;
-    if (name === 'UTC' || name === 'Etc/UTC') return TimeZone.UTC;
+    // Intl also takes offsets such as "+03:30"; a schedule names a zone, whose offset can change.
+    if (/^[+-]/.test(name)) return null;
     let format: Intl.DateTimeFormat;
     try {
       format = new Intl.DateTimeFormat('en-US', {
@@ -60,7 +61,13 @@ export class TimeZone {
     } catch {
       return null;
     }
-    const zone = new TimeZone(name, format);
+    // Intl accepts any casing ("asia/tehran"); keep the canonical name, and one zone object per zone.
+    const canonical = format.resolvedOptions().timeZone;
+    const zone =
+      canonical === 'UTC' || canonical === 'Etc/UTC'
+        ? TimeZone.UTC
+        : (TimeZone.cache.get(canonical) ?? new TimeZone(canonical, format));
+    TimeZone.cache.set(canonical, zone);
     TimeZone.cache.set(name, zone);
     return zone;
   }

@@ -1,0 +1,516 @@
+/**
+ * Scheduler: how late one-shot tasks run, how fast a burst of simultaneous tasks drains, and what a
+ * pending task costs in heap and registration time, for our Scheduler next to two peers:
+ *   - croner 11: one `new Cron(date, {}, fn)` per task (a Date makes a one-shot job; ms precision);
+ *   - cron-schedule 6: `TimerBasedCronScheduler.setTimeout(parseCronExpression(expr), fn)` per task.
+ *     Its crons have whole-second resolution, so its tasks get 6-field expressions `s m h D M *` for
+ *     their due second (the process runs in UTC) and all its due times are whole seconds.
+ *
+ * Scenarios and targets (from the issue):
+ *   1. lateness: 10,000 one-shot tasks spread evenly over 10 s, starting ~1 s after registration
+ *      ends (ours and croner: one per ms; cron-schedule: 1,000 per whole second). Lateness is
+ *      `performance.timeOrigin + performance.now()` read inside the task function minus its due time.
+ *      Target for ours: p99 <= 1 ms and max <= 10 ms.
+ *   2. burst: 10,000 tasks due at the same instant (a whole second, for everyone): time from that
+ *      instant until the 10,000th task function has run. Ours runs twice, with `concurrency: 10000`
+ *      and with the default (100). Target: cron-schedule's time / ours >= 1.0.
+ *   3. memory and registration: 100,000 pending tasks due from an hour ahead (distinct whole seconds,
+ *      the same instants for everyone): heap bytes per task after GC, and the time to register them
+ *      (ours: sequential `await scheduler.schedule(...)`; peers: constructing their jobs).
+ *      Targets: ours bytes/task <= cron-schedule's; ours registers 100,000 in about 1 s (PASS up to
+ *      REGISTER_TARGET_MS, 25 % over 1 s, since the issue says "about").
+ *
+ * Method. Every scenario × implementation runs in its own child process (this file with `--child`),
+ * one child at a time so they never share the 2 cores, each with a hard timeout after which it is
+ * killed by PID. Each child first runs a warm-up (1,000 tasks of the same shape) so the measured
+ * tasks hit JIT-compiled code. Scenarios 1-2 repeat for several rounds that alternate the
+ * implementations (A B C A B C …); the tables show the median of the rounds. Memory runs with
+ * `--expose-gc` and collects twice before each heap reading.
+ *
+ * Direct run: node --conditions=source bench/scheduler.bench.ts (run.ts adds the flag).
+ */
+import { spawn } from 'node:child_process';
+import { Scheduler } from '@br-sdk/schedule';
+import { parseCronExpression } from 'cron-schedule';
+import { TimerBasedCronScheduler } from 'cron-schedule/schedulers/timer-based.js';
+import { Cron } from 'croner';
+
+const TASKS = 10_000;
+const SPREAD_MS = 10_000;
+const MEMORY_TASKS = 100_000;
+const WARMUP_TASKS = 1_000;
+const LATENESS_ROUNDS = 3;
+const BURST_ROUNDS = 5;
+const MEMORY_ROUNDS = 2;
+/** Idle time between the end of registration and the first due task. */
+const LEAD_MS = 1_000;
+const TARGET_P99_MS = 1;
+const TARGET_MAX_MS = 10;
+const TARGET_BURST_RATIO = 1.0;
+const REGISTER_TARGET_MS = 1_250;
+const CHILD_TIMEOUT_MS: Record<Scenario, number> = { lateness: 90_000, burst: 90_000, memory: 180_000 };
+
+type Scenario = 'lateness' | 'burst' | 'memory';
+type ImplName = 'ours' | 'croner' | 'cron-schedule';
+interface Job {
+  scenario: Scenario;
+  impl: ImplName;
+  /** Ours only: the Scheduler's `concurrency` option (undefined: the default). */
+  concurrency?: number;
+}
+
+// --- the implementations, behind one small interface ------------------------------------------
+
+interface Impl {
+  /** Adds one task due at `due` (ms); `hit(due)` must be called when its function runs. */
+  add(due: number): Promise<unknown> | undefined;
+  stop(): Promise<void>;
+}
+
+async function createImpl(job: Job, hit: (due: number) => void): Promise<Impl> {
+  if (job.impl === 'ours') {
+    const scheduler = new Scheduler(job.concurrency === undefined ? {} : { concurrency: job.concurrency });
+    scheduler.register('tick', (_parameters, context) => hit(context.scheduled_at));
+    await scheduler.start();
+    return {
+      add: (due) =>
+        scheduler.schedule({
+          requester_id: 'bench',
+          schedule: { rules: [{ at: new Date(due).toISOString() }] },
+          target: { kind: 'function', name: 'tick' },
+        }),
+      stop: () => scheduler.stop({ timeoutMs: 1_000 }),
+    };
+  }
+  if (job.impl === 'croner') {
+    const jobs: Cron[] = [];
+    return {
+      add: (due) => {
+        jobs.push(new Cron(new Date(due), {}, () => hit(due)));
+        return undefined;
+      },
+      stop: async () => {
+        for (const each of jobs) each.stop();
+      },
+    };
+  }
+  const handles: ReturnType<typeof TimerBasedCronScheduler.setTimeout>[] = [];
+  return {
+    add: (due) => {
+      handles.push(TimerBasedCronScheduler.setTimeout(parseCronExpression(utcSecondCron(due)), () => hit(due)));
+      return undefined;
+    },
+    stop: async () => {
+      for (const handle of handles) TimerBasedCronScheduler.clearTimeoutOrInterval(handle);
+    },
+  };
+}
+
+/** `s m h D M *` for the whole UTC second `due` (cron-schedule reads local time; children run with TZ=UTC). */
+function utcSecondCron(due: number): string {
+  const d = new Date(due);
+  return `${d.getUTCSeconds()} ${d.getUTCMinutes()} ${d.getUTCHours()} ${d.getUTCDate()} ${d.getUTCMonth() + 1} *`;
+}
+
+// --- child side ---------------------------------------------------------------------------------
+
+const perfNow = () => performance.timeOrigin + performance.now();
+const ceilSecond = (ms: number) => Math.ceil(ms / 1000) * 1000;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/** Due times of `n` tasks from `base` over `spreadMs`: ms-spread, or whole seconds for cron-schedule. */
+function spreadDues(impl: ImplName, base: number, n: number, spreadMs: number): number[] {
+  const seconds = Math.max(1, Math.round(spreadMs / 1000));
+  return Array.from({ length: n }, (_, i) =>
+    impl === 'cron-schedule' ? base + Math.floor((i * seconds) / n) * 1000 : base + Math.floor((i * spreadMs) / n),
+  );
+}
+
+/** Wall clock (Date.now) minus the clock lateness is read with (timeOrigin + performance.now()), in ms. */
+function clockOffsetMs(): number {
+  let sum = 0;
+  const samples = 2_000;
+  for (let i = 0; i < samples; i++) sum += Date.now() - perfNow();
+  return sum / samples + 0.5; // Date.now() truncates to the ms: on average 0.5 ms below the true time
+}
+
+/** Registers `dues` in order and waits until all ran or `deadline` (epoch ms) passed. */
+async function runBatch(
+  impl: Impl,
+  dues: readonly number[],
+  record: { count: number; done: (() => void) | null },
+  deadline: number,
+): Promise<{ registerMs: number; registeredAt: number }> {
+  record.count = 0;
+  const finished = new Promise<void>((resolve) => {
+    record.done = resolve;
+  });
+  const t0 = performance.now();
+  for (const due of dues) {
+    const pending = impl.add(due);
+    if (pending !== undefined) await pending;
+  }
+  const registerMs = performance.now() - t0;
+  const registeredAt = Date.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([finished, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadline - Date.now())))]);
+  clearTimeout(timer);
+  return { registerMs, registeredAt };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted.length === 0 ? Number.NaN : (sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number);
+}
+
+async function childLatenessOrBurst(job: Job): Promise<Record<string, unknown>> {
+  const lateness = new Float64Array(TASKS);
+  const record = { count: 0, done: null as (() => void) | null, expected: 0, last: 0 };
+  const impl = await createImpl(job, (due) => {
+    const late = perfNow() - due;
+    if (record.count < lateness.length) lateness[record.count] = late;
+    record.last = late;
+    if (++record.count === record.expected) record.done?.();
+  });
+  const burst = job.scenario === 'burst';
+  const shape = (base: number, n: number) =>
+    burst ? new Array<number>(n).fill(base) : spreadDues(job.impl, base, n, (SPREAD_MS * n) / TASKS);
+
+  // Warm-up: the same shape at 1/10 the size; its registration rate sets the lead of the real run.
+  record.expected = WARMUP_TASKS;
+  const warmBase = ceilSecond(Date.now() + 500);
+  const warm = await runBatch(impl, shape(warmBase, WARMUP_TASKS), record, warmBase + SPREAD_MS + 5_000);
+  const warmFired = record.count;
+
+  const offsetBefore = clockOffsetMs();
+  const expectedRegisterMs = (warm.registerMs / WARMUP_TASKS) * TASKS;
+  const base = ceilSecond(Date.now() + 1.5 * expectedRegisterMs + LEAD_MS);
+  record.expected = TASKS;
+  const run = await runBatch(impl, shape(base, TASKS), record, base + SPREAD_MS + 15_000);
+  const fired = record.count;
+  const offsetAfter = clockOffsetMs();
+  await impl.stop();
+
+  const sorted = lateness.slice(0, Math.min(fired, TASKS)).sort();
+  const common = {
+    fired,
+    warmupFired: warmFired,
+    registerMs: run.registerMs,
+    leadMs: base - run.registeredAt,
+    wallMinusPerfMs: [offsetBefore, offsetAfter],
+  };
+  if (burst) {
+    return {
+      ...common,
+      drainMs: fired === TASKS ? record.last : Number.NaN,
+      firstMs: lateness[0],
+      p50Ms: percentile(sorted, 0.5),
+    };
+  }
+  return {
+    ...common,
+    minMs: sorted[0],
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    maxMs: sorted[sorted.length - 1],
+  };
+}
+
+async function childMemory(job: Job): Promise<Record<string, unknown>> {
+  const gc = globalThis.gc;
+  if (gc === undefined) throw new Error('the memory scenario needs --expose-gc');
+  const collect = () => {
+    gc();
+    gc();
+  };
+  const hitNever = () => {
+    throw new Error('a memory-scenario task ran: its due times are an hour ahead');
+  };
+  const base = ceilSecond(Date.now() + 3_600_000);
+  // Warm-up on a throwaway instance, so the measured registration runs JIT-compiled code.
+  const warm = await createImpl(job, hitNever);
+  for (let i = 0; i < WARMUP_TASKS; i++) await warm.add(base + (MEMORY_TASKS + i) * 1000);
+  await warm.stop();
+
+  const impl = await createImpl(job, hitNever);
+  collect();
+  const before = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  // Due times are built inside the loop: whatever an implementation keeps of its input is counted.
+  for (let i = 0; i < MEMORY_TASKS; i++) {
+    const pending = impl.add(base + i * 1000);
+    if (pending !== undefined) await pending;
+  }
+  const registerMs = performance.now() - t0;
+  collect();
+  const after = process.memoryUsage().heapUsed;
+  await impl.stop();
+  return { registerMs, bytesPerTask: (after - before) / MEMORY_TASKS, heapBefore: before, heapAfter: after };
+}
+
+// --- parent side --------------------------------------------------------------------------------
+
+interface Outcome {
+  job: Job;
+  result: Record<string, number | number[] | undefined> | null;
+  error: string | null;
+}
+
+function runChild(job: Job): Promise<Outcome> {
+  const args = [...process.execArgv];
+  if (job.scenario === 'memory') args.push('--expose-gc');
+  args.push(import.meta.filename, '--child', JSON.stringify(job));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, TZ: 'UTC' },
+    });
+    let stdout = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    }, CHILD_TIMEOUT_MS[job.scenario]);
+    const finish = (error: string | null) => {
+      clearTimeout(timer);
+      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      const result = error === null && line ? JSON.parse(line.slice(7)) : null;
+      resolve({ job, result, error: error ?? (result ? null : 'no RESULT line') });
+    };
+    child.on('error', (error) => finish(error.message));
+    child.on('close', (code, signal) => {
+      if (timedOut) finish(`killed after the ${CHILD_TIMEOUT_MS[job.scenario]} ms timeout`);
+      else finish(code === 0 ? null : `exit ${code ?? signal}`);
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+const label = (job: Job) =>
+  job.impl === 'ours'
+    ? `ours (concurrency ${job.concurrency ?? '100, default'})`
+    : job.impl === 'croner'
+      ? 'croner 11.0.1'
+      : 'cron-schedule 6.0.0';
+
+async function parent(): Promise<void> {
+  const outcomes: Outcome[] = [];
+  const run = async (job: Job) => {
+    const outcome = await runChild(job);
+    if (outcome.error) console.log(`  ${job.scenario} / ${label(job)}: FAILED (${outcome.error})`);
+    outcomes.push(outcome);
+  };
+  const latenessJobs: Job[] = [
+    { scenario: 'lateness', impl: 'ours' },
+    { scenario: 'lateness', impl: 'croner' },
+    { scenario: 'lateness', impl: 'cron-schedule' },
+  ];
+  const burstJobs: Job[] = [
+    { scenario: 'burst', impl: 'ours', concurrency: 10_000 },
+    { scenario: 'burst', impl: 'ours' },
+    { scenario: 'burst', impl: 'croner' },
+    { scenario: 'burst', impl: 'cron-schedule' },
+  ];
+  const memoryJobs: Job[] = [
+    { scenario: 'memory', impl: 'ours' },
+    { scenario: 'memory', impl: 'croner' },
+    { scenario: 'memory', impl: 'cron-schedule' },
+  ];
+  const plan: [Job[], number][] = [
+    [latenessJobs, LATENESS_ROUNDS],
+    [burstJobs, BURST_ROUNDS],
+    [memoryJobs, MEMORY_ROUNDS],
+  ];
+  for (const [jobs, rounds] of plan) {
+    const scenario = jobs[0]?.scenario as Scenario;
+    console.log(`running ${scenario}: ${rounds} round(s) × ${jobs.length} child processes …`);
+    for (let round = 0; round < rounds; round++) for (const job of jobs) await run(job);
+  }
+
+  /** Median over rounds of `field` for `job`, or NaN when no round produced it. */
+  const med = (job: Job, field: string) =>
+    median(
+      outcomes
+        .filter((o) => JSON.stringify(o.job) === JSON.stringify(job) && o.result)
+        .map((o) => Number(o.result?.[field])),
+    );
+  const all = (job: Job, field: string) =>
+    outcomes
+      .filter((o) => JSON.stringify(o.job) === JSON.stringify(job))
+      .map((o) => (o.result ? Number(o.result[field]) : Number.NaN));
+  const summarize = (job: Job, fields: string[]) => ({
+    implementation: label(job),
+    ...Object.fromEntries(fields.map((f) => [f, { median: med(job, f), rounds: all(job, f) }])),
+  });
+
+  // Scenario 1.
+  const [lOurs] = latenessJobs as [Job];
+  const oursP99 = med(lOurs, 'p99Ms');
+  const oursMax = med(lOurs, 'maxMs');
+  const passP99 = oursP99 <= TARGET_P99_MS;
+  const passMax = oursMax <= TARGET_MAX_MS;
+  const latenessRows = [
+    ['implementation', 'due times', 'p50 ms', 'p99 ms', 'max ms', 'fired', 'p99 / ours p99', 'target'],
+    ...latenessJobs.map((job) => [
+      label(job),
+      job.impl === 'cron-schedule' ? '1,000 per whole second' : '1 per ms',
+      ms(med(job, 'p50Ms')),
+      ms(med(job, 'p99Ms')),
+      ms(med(job, 'maxMs')),
+      count(med(job, 'fired')),
+      ratio(med(job, 'p99Ms') / oursP99),
+      job.impl === 'ours' ? `p99 ${passP99 ? 'PASS' : 'FAIL'}, max ${passMax ? 'PASS' : 'FAIL'}` : '',
+    ]),
+  ];
+  console.log(
+    `\nScheduler 1. lateness: ${count(TASKS)} one-shot tasks over ${SPREAD_MS / 1000} s, median of ${LATENESS_ROUNDS} rounds`,
+  );
+  console.log(`target: ours p99 <= ${TARGET_P99_MS} ms and max <= ${TARGET_MAX_MS} ms\n`);
+  printTable(latenessRows, 2);
+  console.log(
+    '\ncron-schedule resolves whole seconds only: its 10,000 tasks fall due 1,000 at a time, on 10 whole seconds.',
+  );
+
+  // Scenario 2.
+  const [bOurs10k, bOursDefault, , bCronSchedule] = burstJobs as [Job, Job, Job, Job];
+  const csDrain = med(bCronSchedule, 'drainMs');
+  const burstPass = (job: Job) => csDrain / med(job, 'drainMs') >= TARGET_BURST_RATIO;
+  const burstRows = [
+    ['implementation', 'drain ms (due → 10,000th run)', 'first run ms', 'fired', 'cron-sch. / this', 'target'],
+    ...burstJobs.map((job) => [
+      label(job),
+      ms(med(job, 'drainMs')),
+      ms(med(job, 'firstMs')),
+      count(med(job, 'fired')),
+      ratio(csDrain / med(job, 'drainMs')),
+      job.impl === 'ours' ? (burstPass(job) ? 'PASS' : 'FAIL') : '',
+    ]),
+  ];
+  console.log(
+    `\nScheduler 2. burst: ${count(TASKS)} tasks due at the same instant (a whole second), median of ${BURST_ROUNDS} rounds`,
+  );
+  console.log(`target: cron-schedule's drain time / ours >= ${TARGET_BURST_RATIO.toFixed(1)}\n`);
+  printTable(burstRows, 1);
+
+  // Scenario 3.
+  const [mOurs, , mCronSchedule] = memoryJobs as [Job, Job, Job];
+  const oursBytes = med(mOurs, 'bytesPerTask');
+  const oursRegister = med(mOurs, 'registerMs');
+  const passBytes = oursBytes <= med(mCronSchedule, 'bytesPerTask');
+  const passRegister = oursRegister <= REGISTER_TARGET_MS;
+  const memoryRows = [
+    [
+      'implementation',
+      'heap B/task',
+      'this B / ours B',
+      `register ${count(MEMORY_TASKS)} ms`,
+      'µs/task',
+      'this / ours',
+      'target',
+    ],
+    ...memoryJobs.map((job) => [
+      label(job),
+      count(med(job, 'bytesPerTask')),
+      ratio(med(job, 'bytesPerTask') / oursBytes),
+      count(med(job, 'registerMs')),
+      ((med(job, 'registerMs') / MEMORY_TASKS) * 1000).toFixed(2),
+      ratio(med(job, 'registerMs') / oursRegister),
+      job.impl === 'ours' ? `B/task ${passBytes ? 'PASS' : 'FAIL'}, time ${passRegister ? 'PASS' : 'FAIL'}` : '',
+    ]),
+  ];
+  console.log(
+    `\nScheduler 3. memory and registration: ${count(MEMORY_TASKS)} pending tasks due from an hour ahead, median of ${MEMORY_ROUNDS} rounds`,
+  );
+  console.log(
+    `targets: ours B/task <= cron-schedule's; ours registers ${count(MEMORY_TASKS)} in about 1 s (PASS <= ${count(REGISTER_TARGET_MS)} ms)\n`,
+  );
+  printTable(memoryRows, 1);
+
+  const targets = {
+    latenessP99: passP99,
+    latenessMax: passMax,
+    burstConcurrency10000: burstPass(bOurs10k),
+    burstDefaultConcurrency: burstPass(bOursDefault),
+    bytesPerTask: passBytes,
+    register: passRegister,
+  };
+  const failed = Object.entries(targets).filter(([, pass]) => !pass);
+  const crashed = outcomes.filter((o) => o.error);
+  console.log(
+    `\n${failed.length === 0 ? 'RESULT: all targets PASS' : `RESULT: ${failed.length} target(s) FAIL: ${failed.map(([name]) => name).join(', ')}`}`,
+  );
+  if (crashed.length > 0) console.log(`WARNING: ${crashed.length} child process(es) failed (see above)`);
+  console.log(
+    JSON.stringify({
+      bench: 'scheduler',
+      date: new Date().toISOString(),
+      node: process.version,
+      method: {
+        tasks: TASKS,
+        spreadMs: SPREAD_MS,
+        memoryTasks: MEMORY_TASKS,
+        warmupTasks: WARMUP_TASKS,
+        rounds: { lateness: LATENESS_ROUNDS, burst: BURST_ROUNDS, memory: MEMORY_ROUNDS },
+        leadMs: LEAD_MS,
+        cronScheduleResolution: 'whole seconds',
+      },
+      targets: {
+        p99Ms: TARGET_P99_MS,
+        maxMs: TARGET_MAX_MS,
+        burstCronScheduleOverOurs: TARGET_BURST_RATIO,
+        bytesPerTask: 'ours <= cron-schedule',
+        registerMs: REGISTER_TARGET_MS,
+      },
+      pass: targets,
+      lateness: latenessJobs.map((job) =>
+        summarize(job, ['p50Ms', 'p99Ms', 'maxMs', 'minMs', 'fired', 'leadMs', 'registerMs']),
+      ),
+      burst: burstJobs.map((job) => summarize(job, ['drainMs', 'firstMs', 'p50Ms', 'fired', 'leadMs'])),
+      memory: memoryJobs.map((job) => summarize(job, ['bytesPerTask', 'registerMs'])),
+      clockOffsetMs: median(
+        outcomes.flatMap((o) => (Array.isArray(o.result?.['wallMinusPerfMs']) ? o.result['wallMinusPerfMs'] : [])),
+      ),
+      failures: crashed.map((o) => ({ job: o.job, error: o.error })),
+    }),
+  );
+  if (crashed.length > 0) process.exitCode = 1;
+}
+
+// --- report helpers ------------------------------------------------------------------------------
+
+function ms(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(Math.abs(x) < 10 ? 3 : 1) : 'n/a';
+}
+function count(x: number): string {
+  return Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a';
+}
+function ratio(x: number): string {
+  return Number.isFinite(x) ? `${x.toFixed(x < 10 ? 2 : 1)}x` : 'n/a';
+}
+function printTable(rows: string[][], leftColumns: number): void {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length))) ?? [];
+  const line = (row: string[]) =>
+    `| ${row.map((cell, i) => (i < leftColumns ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join(' | ')} |`;
+  console.log(line(rows[0] as string[]));
+  console.log(line(widths.map((w, i) => (i < leftColumns ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`))));
+  for (const row of rows.slice(1)) console.log(line(row));
+}
+
+// --- entry ---------------------------------------------------------------------------------------
+
+if (process.argv[2] === '--child') {
+  const job = JSON.parse(process.argv[3] ?? '{}') as Job;
+  const result = job.scenario === 'memory' ? await childMemory(job) : await childLatenessOrBurst(job);
+  console.log(`RESULT ${JSON.stringify(result)}`);
+} else {
+  await parent();
+}

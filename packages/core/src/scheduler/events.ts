@@ -1,0 +1,42 @@
+import type { RunResult } from './task.ts';
+
+/** A run was handed to its executor. */
+export interface DispatchEvent {
+  readonly task_id: string;
+  readonly run_id: string;
+  /** The fire time (ms since the epoch). */
+  readonly scheduled_at: number;
+  /** When the run started (ms since the epoch). */
+  readonly fired_at: number;
+}
+
+/** Fires that fell due while the scheduler was down or stalled, and what the misfire policy did. */
+export interface MisfireEvent {
+  readonly task_id: string;
+  /** How many of them run now. */
+  readonly run: number;
+  /** How many are skipped. */
+  readonly skipped: number;
+}
+
+/** The timer woke at an unexpected time (see TimerQueue). */
+export interface TimerEvent {
+  readonly expected_at: number;
+  readonly now: number;
+}
+
+/** The events a Scheduler emits, with their payloads. */
+export interface SchedulerEventMap {
+  /** One per finished run. */
+  result: [RunResult];
+  dispatch: [DispatchEvent];
+  misfire: [MisfireEvent];
+  /** A fire dropped because the previous run was still going (overlap `skip`, or `queue_one` already holding one). */
+  'overlap-skipped': [{ readonly task_id: string; readonly scheduled_at: number }];
+  /** A task has no fire left. */
+  'task-completed': [{ readonly task_id: string }];
+  'timer-premature': [TimerEvent];
+  'timer-overdue': [TimerEvent];
+  /** A failure outside any run (a store write, an unreadable stored task). Runs report through `result`. */
+  error: [Error];
+}

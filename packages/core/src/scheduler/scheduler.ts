@@ -1,0 +1,490 @@
+import { EventEmitter } from 'node:events';
+import { z } from 'zod';
+import {
+  InvalidArgumentError,
+  SchedulerNotRunningError,
+  ScheduleValidationError,
+  TaskConflictError,
+  TaskNotActiveError,
+  TaskNotFoundError,
+  type ValidationIssue,
+} from '../errors.ts';
+import type { Executor } from '../executor/executor.ts';
+import { FunctionExecutor, type TaskFunction } from '../executor/function-executor.ts';
+import { type CompiledSchedule, compileSchedule } from '../schedule/compile.ts';
+import { formatInstant } from '../schedule/instant.ts';
+import { MAX_PAGE_SIZE, type TaskPage, type TaskQuery } from '../store/task-store.ts';
+import { TimerQueue } from '../timing/timer-queue.ts';
+import { toValidationIssues } from '../validation.ts';
+import { Dispatcher } from './dispatcher.ts';
+import type { SchedulerEventMap } from './events.ts';
+import { planDueFires } from './fire-plan.ts';
+import { type ResolvedSchedulerOptions, resolveSchedulerOptions, type SchedulerOptions } from './options.ts';
+import { hashRequest } from './request-hash.ts';
+import {
+  type RunResult,
+  resolvePolicies,
+  TASK_STATUSES,
+  type TaskInput,
+  type TaskRecord,
+  taskInputSchema,
+} from './task.ts';
+import type { TaskRuntime } from './task-runtime.ts';
+
+type State = 'stopped' | 'starting' | 'running' | 'stopping';
+
+const taskQuerySchema = z.strictObject({
+  requester_id: z.string().min(1).max(128).optional(),
+  status: z.union([z.enum(TASK_STATUSES), z.array(z.enum(TASK_STATUSES))]).optional(),
+  limit: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  cursor: z.string().max(512).optional(),
+});
+
+function prefixed(prefix: string, issues: readonly ValidationIssue[]): ValidationIssue[] {
+  const join = (path: string) =>
+    path === '' ? prefix : path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`;
+  return issues.map((i) => ({ path: join(i.path), message: i.message }));
+}
+
+/**
+ * The in-process scheduler: holds tasks, fires each at its schedule's instants, and reports every
+ * run's outcome as a `result` event.
+ *
+ * One timer drives all tasks (a min-heap of next fires, see TimerQueue), so a million pending tasks
+ * cost a million heap entries, not a million timers. Every change to a task is written to the
+ * store before the call that made it resolves.
+ *
+ * @example
+ * ```ts
+ * const scheduler = new Scheduler();
+ * scheduler.register('report', async ({ team }) => `sent to ${team}`);
+ * scheduler.on('result', (r) => console.log(r.status, r.content));
+ * await scheduler.start();
+ * await scheduler.schedule({
+ *   requester_id: 'billing',
+ *   schedule: union(weekly('THU', '17:00')).in('Europe/London'),
+ *   target: { kind: 'function', name: 'report', parameters: { team: 'ops' } },
+ * });
+ * ```
+ */
+export class Scheduler extends EventEmitter<SchedulerEventMap> {
+  private readonly options: ResolvedSchedulerOptions;
+  private readonly functions = new FunctionExecutor();
+  private readonly executors: ReadonlyMap<string, Executor>;
+  /** Active and paused tasks; completed and cancelled ones live only in the store. */
+  private readonly runtimes = new Map<string, TaskRuntime>();
+  private readonly timers: TimerQueue<TaskRuntime>;
+  private readonly dispatcher: Dispatcher;
+  private state: State = 'stopped';
+  private transition: Promise<void> | null = null;
+
+  constructor(options: SchedulerOptions = {}) {
+    super();
+    this.options = resolveSchedulerOptions(options);
+    this.executors = new Map<string, Executor>([
+      ['function', this.functions],
+      ...this.options.executors.map((e): [string, Executor] => [e.kind, e]),
+    ]);
+    const clock = this.options.clock;
+    this.timers = new TimerQueue<TaskRuntime>(clock, {
+      onDue: (now) => this.fireDue(now),
+      onPremature: (expected_at, now) => this.emit('timer-premature', { expected_at, now }),
+      onOverdue: (expected_at, now) => this.emit('timer-overdue', { expected_at, now }),
+    });
+    this.dispatcher = new Dispatcher({
+      clock,
+      executors: this.executors,
+      concurrency: this.options.concurrency,
+      newId: this.options.newId,
+      hooks: {
+        onDispatch: ({ runtime, runId, scheduledAt, firedAt }) => {
+          if (this.listenerCount('dispatch') > 0) {
+            this.emit('dispatch', {
+              task_id: runtime.record.id,
+              run_id: runId,
+              scheduled_at: scheduledAt,
+              fired_at: firedAt,
+            });
+          }
+        },
+        onResult: (runtime, result) => this.recordResult(runtime, result),
+        onOverlapSkipped: (runtime, scheduledAt) =>
+          this.emit('overlap-skipped', { task_id: runtime.record.id, scheduled_at: scheduledAt }),
+      },
+    });
+  }
+
+  /** True between start() and stop(). */
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Registers a function that `function` targets can name. Names survive restarts; register them before start(). */
+  register(name: string, fn: TaskFunction): this {
+    this.functions.register(name, fn);
+    return this;
+  }
+
+  /** Loads every schedulable task from the store and starts firing. Idempotent. */
+  async start(): Promise<void> {
+    if (this.state === 'running') return;
+    if (this.transition) {
+      await this.transition;
+      return this.start();
+    }
+    this.state = 'starting';
+    this.transition = this.restore().then(
+      () => {
+        this.state = 'running';
+        this.timers.start();
+      },
+      (error: unknown) => {
+        this.state = 'stopped';
+        throw error;
+      },
+    );
+    try {
+      await this.transition;
+    } finally {
+      this.transition = null;
+    }
+  }
+
+  /**
+   * Stops firing, lets in-flight runs finish for up to `timeoutMs` (then aborts them through their
+   * signal), and waits for pending store writes. Idempotent.
+   */
+  async stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.state === 'stopped') return;
+    if (this.transition) {
+      await this.transition;
+      return this.stop(options);
+    }
+    this.state = 'stopping';
+    this.timers.stop();
+    this.transition = (async () => {
+      await this.dispatcher.drain(options.timeoutMs ?? this.options.stopTimeoutMs);
+      await Promise.allSettled([...this.runtimes.values()].map((rt) => rt.writing));
+      this.runtimes.clear();
+      this.state = 'stopped';
+    })();
+    try {
+      await this.transition;
+    } finally {
+      this.transition = null;
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /**
+   * Validates and stores a new task; resolves with its record once the store has it. Sending the
+   * same task again with the same `task_id` resolves with the stored task.
+   * @throws InvalidArgumentError, ScheduleValidationError (paths start at the task: `schedule.rules[0].cron`),
+   *   TaskConflictError (the `task_id` names a different task), StoreError
+   */
+  async schedule(input: TaskInput): Promise<TaskRecord> {
+    const parsed = taskInputSchema.safeParse(input);
+    if (!parsed.success) throw new InvalidArgumentError('invalid task', toValidationIssues(parsed.error.issues, input));
+    const { task_id, requester_id, target, policies } = parsed.data;
+    const executor = this.executors.get(target.kind);
+    const targetIssues = executor
+      ? executor.validate(input.target)
+      : [
+          {
+            path: 'kind',
+            message: `no executor for '${target.kind}' (known: ${[...this.executors.keys()].join(', ')})`,
+          },
+        ];
+    if (targetIssues.length > 0) throw new InvalidArgumentError('invalid task', prefixed('target', targetIssues));
+
+    const now = this.options.clock.now();
+    const compiled = this.compileTaskSchedule(input.schedule, now);
+    // Only a client-chosen id can be sent again, so only then is the request worth hashing.
+    const requestHash =
+      task_id === undefined
+        ? null
+        : hashRequest({ requester_id, schedule: input.schedule, target, policies: policies ?? null });
+    if (task_id !== undefined) {
+      const existing = await this.findRecord(task_id);
+      if (existing) return this.sameRequest(existing, requestHash);
+    }
+    const first = compiled.nextInstant(now - 1, 0);
+    if (first < 0) {
+      throw new ScheduleValidationError([
+        { path: 'schedule', message: `has no fire at or after ${formatInstant(now)} (past 'at', 'end' or 'limit')` },
+      ]);
+    }
+    const createdAt = formatInstant(now);
+    const record: TaskRecord = Object.freeze({
+      id: task_id ?? this.options.newId(),
+      requester_id,
+      schedule: compiled.spec,
+      target: input.target,
+      policies: resolvePolicies(policies),
+      status: 'active',
+      created_at: createdAt,
+      updated_at: createdAt,
+      next_fire_at: formatInstant(first),
+      fire_count: 0,
+      last_run: null,
+      request_hash: requestHash,
+    });
+    try {
+      await this.options.store.insert(record);
+    } catch (error) {
+      const existing = error instanceof TaskConflictError ? await this.findRecord(record.id) : undefined;
+      if (existing) return this.sameRequest(existing, requestHash);
+      throw error;
+    }
+    const runtime = this.addRuntime(record, compiled, first);
+    return runtime.record;
+  }
+
+  /** The task's current record. @throws TaskNotFoundError */
+  async get(id: string): Promise<TaskRecord> {
+    const record = await this.findRecord(id);
+    if (!record) throw new TaskNotFoundError(id);
+    return record;
+  }
+
+  /** Tasks by requester and/or status, a page at a time (see TaskQuery). */
+  async list(query: TaskQuery = {}): Promise<TaskPage> {
+    const parsed = taskQuerySchema.safeParse(query);
+    if (!parsed.success)
+      throw new InvalidArgumentError('invalid query', toValidationIssues(parsed.error.issues, query));
+    const page = await this.options.store.list(query);
+    return { ...page, tasks: page.tasks.map((t) => this.runtimes.get(t.id)?.record ?? t) };
+  }
+
+  /** Stops a task for good; its in-flight runs finish. Cancelling a cancelled task is a no-op. */
+  async cancel(id: string): Promise<TaskRecord> {
+    const runtime = this.runtimes.get(id);
+    if (!runtime) {
+      const record = await this.get(id);
+      if (record.status === 'cancelled') return record;
+      throw new TaskNotActiveError(id, record.status, 'cancel');
+    }
+    const record = await this.change(runtime, { status: 'cancelled', next_fire_at: null });
+    this.unplan(runtime);
+    runtime.queued = null;
+    this.runtimes.delete(id);
+    return record;
+  }
+
+  /** Keeps the task without firing it; fires due while paused are skipped. Pausing a paused task is a no-op. */
+  async pause(id: string): Promise<TaskRecord> {
+    const runtime = await this.schedulable(id, 'pause');
+    if (runtime.record.status === 'paused') return runtime.record;
+    const record = await this.change(runtime, { status: 'paused', next_fire_at: null });
+    this.unplan(runtime);
+    return record;
+  }
+
+  /** Fires the task again from now on. Resuming an active task is a no-op. */
+  async resume(id: string): Promise<TaskRecord> {
+    const runtime = await this.schedulable(id, 'resume');
+    if (runtime.record.status === 'active') return runtime.record;
+    const next = runtime.compiled.nextInstant(this.options.clock.now() - 1, runtime.record.fire_count);
+    const record = await this.change(runtime, {
+      status: next < 0 ? 'completed' : 'active',
+      next_fire_at: next < 0 ? null : formatInstant(next),
+    });
+    if (next < 0) this.runtimes.delete(id);
+    else this.plan(runtime, next);
+    return record;
+  }
+
+  /**
+   * Runs the task now, outside its schedule (it does not count towards `limit` and ignores the
+   * overlap policy). The result arrives as a `result` event with `trigger: 'manual'`.
+   * @throws SchedulerNotRunningError, TaskNotFoundError, TaskNotActiveError (cancelled)
+   */
+  async trigger(id: string): Promise<{ run_id: string }> {
+    if (this.state !== 'running') throw new SchedulerNotRunningError('trigger a task');
+    let runtime = this.runtimes.get(id);
+    if (!runtime) {
+      const record = await this.get(id);
+      if (record.status === 'cancelled') throw new TaskNotActiveError(id, record.status, 'trigger');
+      runtime = this.newRuntime(record, compileSchedule(record.schedule, { now: Date.parse(record.created_at) }), -1);
+    }
+    const runId = this.dispatcher.offer(runtime, this.options.clock.now(), 'manual') as string;
+    return { run_id: runId };
+  }
+
+  /** The task's next `count` fires from now, given its state and how often it has fired. */
+  async upcoming(id: string, count = 5): Promise<Date[]> {
+    const runtime = this.runtimes.get(id);
+    if (!runtime || runtime.nextAt < 0) {
+      await this.get(id);
+      return [];
+    }
+    const { compiled } = runtime;
+    const out: Date[] = [];
+    let fired = runtime.record.fire_count;
+    for (let t = runtime.nextAt; t >= 0 && out.length < count; t = compiled.nextInstant(t, fired)) {
+      out.push(new Date(t));
+      if (compiled.countsTowardLimit(t)) fired++;
+    }
+    return out;
+  }
+
+  private compileTaskSchedule(schedule: unknown, now: number): CompiledSchedule {
+    try {
+      return compileSchedule(schedule, { now });
+    } catch (error) {
+      if (error instanceof ScheduleValidationError)
+        throw new ScheduleValidationError(prefixed('schedule', error.issues));
+      throw error;
+    }
+  }
+
+  private sameRequest(existing: TaskRecord, requestHash: string | null): TaskRecord {
+    if (requestHash !== null && existing.request_hash === requestHash) return existing;
+    throw new TaskConflictError(existing.id, 'a different task has this task_id');
+  }
+
+  private async findRecord(id: string): Promise<TaskRecord | undefined> {
+    return this.runtimes.get(id)?.record ?? (await this.options.store.get(id));
+  }
+
+  private async schedulable(id: string, operation: string): Promise<TaskRuntime> {
+    const runtime = this.runtimes.get(id);
+    if (runtime) return runtime;
+    const record = await this.get(id);
+    throw new TaskNotActiveError(id, record.status, operation);
+  }
+
+  private async restore(): Promise<void> {
+    this.runtimes.clear();
+    const now = this.options.clock.now();
+    for (const record of await this.options.store.loadSchedulable()) {
+      let compiled: CompiledSchedule;
+      try {
+        compiled = compileSchedule(record.schedule, { now: Date.parse(record.created_at) });
+      } catch (error) {
+        this.fail(new Error(`task ${record.id} cannot be restored: ${(error as Error).message}`, { cause: error }));
+        continue;
+      }
+      const stored = record.next_fire_at === null ? -1 : Date.parse(record.next_fire_at);
+      const next = record.status === 'active' && stored < 0 ? compiled.nextInstant(now - 1, record.fire_count) : stored;
+      this.addRuntime(record, compiled, next);
+    }
+  }
+
+  private newRuntime(record: TaskRecord, compiled: CompiledSchedule, nextAt: number): TaskRuntime {
+    return { record, compiled, nextAt, entry: null, active: 0, queued: null, writing: null, dirty: false };
+  }
+
+  private addRuntime(record: TaskRecord, compiled: CompiledSchedule, nextAt: number): TaskRuntime {
+    const runtime = this.newRuntime(record, compiled, nextAt);
+    this.runtimes.set(record.id, runtime);
+    if (record.status === 'active' && nextAt >= 0) this.plan(runtime, nextAt);
+    return runtime;
+  }
+
+  private plan(runtime: TaskRuntime, at: number): void {
+    runtime.nextAt = at;
+    runtime.entry = this.timers.push(at, runtime);
+  }
+
+  private unplan(runtime: TaskRuntime): void {
+    if (runtime.entry) this.timers.remove(runtime.entry);
+    runtime.entry = null;
+    runtime.nextAt = -1;
+  }
+
+  /** Called by the timer queue: fires every task that is due at `now`. */
+  private fireDue(now: number): void {
+    for (let entry = this.timers.popDue(now); entry; entry = this.timers.popDue(now)) {
+      const runtime = entry.value;
+      runtime.entry = null;
+      this.fire(runtime, now);
+    }
+  }
+
+  private fire(runtime: TaskRuntime, now: number): void {
+    const { compiled, record } = runtime;
+    const plan = planDueFires(
+      compiled,
+      runtime.nextAt,
+      record.fire_count,
+      now,
+      this.options.misfireThresholdMs,
+      record.policies.misfire,
+    );
+    if (plan.missed > 0) this.emit('misfire', { task_id: record.id, run: plan.missedRun, skipped: plan.skipped });
+    const fireCount = record.fire_count + plan.counted;
+    const next = plan.next;
+    runtime.record = Object.freeze({
+      ...record,
+      status: next < 0 ? 'completed' : record.status,
+      next_fire_at: next < 0 ? null : formatInstant(next),
+      fire_count: fireCount,
+      updated_at: formatInstant(now),
+    });
+    if (next < 0) {
+      runtime.nextAt = -1;
+      this.runtimes.delete(record.id);
+      this.emit('task-completed', { task_id: record.id });
+    } else this.plan(runtime, next);
+    this.persist(runtime).catch((error: unknown) => this.fail(error));
+    for (const scheduledAt of plan.run) this.dispatcher.offer(runtime, scheduledAt, 'schedule');
+  }
+
+  private recordResult(runtime: TaskRuntime, result: RunResult): void {
+    runtime.record = Object.freeze({ ...runtime.record, last_run: result, updated_at: result.finished_at });
+    this.persist(runtime).catch((error: unknown) => this.fail(error));
+    this.emit('result', result);
+  }
+
+  /** Applies a change to a task and resolves once it is durable; on a failed write the change is undone. */
+  private async change(runtime: TaskRuntime, fields: Partial<TaskRecord>): Promise<TaskRecord> {
+    const before = runtime.record;
+    const after: TaskRecord = Object.freeze({
+      ...before,
+      ...fields,
+      updated_at: formatInstant(this.options.clock.now()),
+    });
+    runtime.record = after;
+    try {
+      await this.persist(runtime);
+    } catch (error) {
+      if (runtime.record === after) runtime.record = before;
+      throw error;
+    }
+    return after;
+  }
+
+  /**
+   * Writes the task's latest record. Writes of one task never overlap, and changes made while one
+   * is in flight are coalesced into the next, so a burst of fires costs few writes and an older
+   * snapshot never lands after a newer one.
+   */
+  private persist(runtime: TaskRuntime): Promise<void> {
+    runtime.dirty = true;
+    if (runtime.writing === null) {
+      const store = this.options.store;
+      const flush = async () => {
+        try {
+          while (runtime.dirty) {
+            runtime.dirty = false;
+            await store.update(runtime.record);
+          }
+        } finally {
+          runtime.writing = null;
+        }
+      };
+      runtime.writing = flush();
+    }
+    return runtime.writing;
+  }
+
+  private fail(error: unknown): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else process.emitWarning(err);
+  }
+}

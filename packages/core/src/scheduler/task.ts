@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import type { ScheduleSpec } from '../schedule/schema.ts';
+
+/**
+ * Tasks as the scheduler, its stores and its channels see them (snake_case, like the wire form,
+ * so a task read from a store or sent over a channel needs no mapping).
+ */
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** `active` fires; `paused` keeps its place without firing; `completed` has no fire left; `cancelled` was stopped for good. */
+export type TaskStatus = 'active' | 'paused' | 'completed' | 'cancelled';
+export const TASK_STATUSES: readonly TaskStatus[] = ['active', 'paused', 'completed', 'cancelled'];
+
+/** What a task calls. `kind` selects the executor; the executor validates the rest. */
+export interface TaskTarget {
+  readonly kind: string;
+  readonly [field: string]: JsonValue | undefined;
+}
+
+export const misfirePolicySchema = z
+  .strictObject({
+    catch_up: z.enum(['latest', 'all', 'none']).optional().meta({
+      description: "Missed fires: 'latest' runs once for the most recent, 'all' runs each, 'none' skips them.",
+    }),
+    grace_ms: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .meta({ description: 'Missed fires older than this are skipped whatever catch_up says. Default: no limit.' }),
+  })
+  .meta({ id: 'MisfirePolicy' });
+
+export const policiesSchema = z
+  .strictObject({
+    misfire: misfirePolicySchema.optional(),
+    overlap: z.enum(['allow', 'skip', 'queue_one']).optional().meta({
+      description:
+        "A fire while the previous run still goes: 'allow' runs both, 'skip' drops it, 'queue_one' runs it after.",
+    }),
+  })
+  .meta({ id: 'TaskPolicies' });
+
+export type TaskPoliciesInput = z.input<typeof policiesSchema>;
+
+/** Policies with every default filled in. */
+export interface TaskPolicies {
+  readonly misfire: { readonly catch_up: 'latest' | 'all' | 'none'; readonly grace_ms: number | null };
+  readonly overlap: 'allow' | 'skip' | 'queue_one';
+}
+
+export const DEFAULT_POLICIES: TaskPolicies = Object.freeze({
+  misfire: Object.freeze({ catch_up: 'latest', grace_ms: null }),
+  overlap: 'allow',
+});
+
+export function resolvePolicies(input: TaskPoliciesInput | undefined): TaskPolicies {
+  // Most tasks take the defaults: share one frozen object rather than keep a copy per task.
+  if (input === undefined || (input.misfire === undefined && input.overlap === undefined)) return DEFAULT_POLICIES;
+  return {
+    misfire: {
+      catch_up: input?.misfire?.catch_up ?? DEFAULT_POLICIES.misfire.catch_up,
+      grace_ms: input?.misfire?.grace_ms ?? null,
+    },
+    overlap: input?.overlap ?? DEFAULT_POLICIES.overlap,
+  };
+}
+
+const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** The shape of a new task; `schedule` and `target` are checked further by the schedule compiler and the executor. */
+export const taskInputSchema = z
+  .strictObject({
+    task_id: z
+      .string()
+      .regex(TASK_ID, 'expected 1-128 characters: letters, digits, and . _ : - (not first)')
+      .optional()
+      .meta({ description: 'Client-chosen id: sending the same task again with it is idempotent.' }),
+    requester_id: z.string().min(1).max(128).meta({ description: 'Who asked; results are addressed to it.' }),
+    schedule: z.unknown().meta({ description: 'A ScheduleInput (see the schedule schema).' }),
+    target: z
+      .looseObject({ kind: z.string().min(1).max(64) })
+      .meta({ description: 'What to call; `kind` picks the executor.' }),
+    policies: policiesSchema.optional(),
+  })
+  .meta({ id: 'TaskInput' });
+
+/** A new task as {@link Scheduler.schedule} takes it. */
+export interface TaskInput {
+  /** Client-chosen id; sending the same task again with it returns the stored task instead of a duplicate. */
+  readonly task_id?: string;
+  readonly requester_id: string;
+  /** A schedule in any accepted form: a ScheduleSpec, a crontab, a list of crontabs, or a compiled schedule's spec. */
+  readonly schedule: unknown;
+  readonly target: TaskTarget;
+  readonly policies?: TaskPoliciesInput;
+}
+
+/** The outcome of one run, as emitted in the `result` event and kept as a task's `last_run`. */
+export interface RunResult {
+  readonly task_id: string;
+  readonly requester_id: string;
+  readonly run_id: string;
+  /** `schedule` for a fire of the schedule, `manual` for {@link Scheduler.trigger}. */
+  readonly trigger: 'schedule' | 'manual';
+  /** The fire time this run is for (RFC 3339 UTC). */
+  readonly scheduled_at: string;
+  /** When the run started. */
+  readonly fired_at: string;
+  readonly finished_at: string;
+  readonly attempts: number;
+  readonly status: 'success' | 'failed';
+  /** The target's answer as text (a function's return value, JSON-encoded unless it is a string). */
+  readonly content: string | null;
+  /** Why the run failed, when it did. */
+  readonly error: string | null;
+}
+
+/** A task as stored and returned. Records are immutable snapshots: every change writes a new one. */
+export interface TaskRecord {
+  readonly id: string;
+  readonly requester_id: string;
+  /** The normalised schedule (`every.from` filled in), so that recompiling it gives the same fires. */
+  readonly schedule: Readonly<ScheduleSpec>;
+  readonly target: TaskTarget;
+  readonly policies: TaskPolicies;
+  readonly status: TaskStatus;
+  readonly created_at: string;
+  readonly updated_at: string;
+  /** The next fire (RFC 3339 UTC), or null when none is left or the task is cancelled. */
+  readonly next_fire_at: string | null;
+  /** Fires dispatched from the schedule so far (what `limit` counts). */
+  readonly fire_count: number;
+  readonly last_run: RunResult | null;
+  /** With a client-chosen `task_id`: hash of the creating request, to tell a retry from a conflicting id. */
+  readonly request_hash: string | null;
+}

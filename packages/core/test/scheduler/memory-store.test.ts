@@ -1,0 +1,5 @@
+import { it } from 'vitest';
+import { MemoryTaskStore } from '../../src/index.ts';
+import { taskStoreContract } from '../../src/testing/index.ts';
+
+taskStoreContract(it, () => new MemoryTaskStore());

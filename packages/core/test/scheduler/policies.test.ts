@@ -1,0 +1,270 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryTaskStore, Scheduler, StoreError, type TaskRecord } from '../../src/index.ts';
+import { FakeClock } from '../../src/testing/index.ts';
+import { createHarness, deferred, recordTask, START } from './helpers.ts';
+
+describe('overlap policy (the previous run of the same task is still going)', () => {
+  async function slowTask(overlap: 'allow' | 'skip' | 'queue_one') {
+    const harness = await createHarness();
+    const gates: (() => void)[] = [];
+    const started: string[] = [];
+    harness.scheduler.register('slow', (_p, context) => {
+      started.push(new Date(context.scheduled_at).toISOString().slice(11, 16));
+      const gate = deferred();
+      gates.push(gate.resolve);
+      return gate.promise;
+    });
+    const skipped: number[] = [];
+    harness.scheduler.on('overlap-skipped', (e) => skipped.push(e.scheduled_at));
+    await harness.scheduler.schedule({
+      requester_id: 'r',
+      schedule: { rules: [{ cron: '* * * * *' }] },
+      target: { kind: 'function', name: 'slow' },
+      policies: { overlap },
+    });
+    return { ...harness, gates, started, skipped };
+  }
+
+  it('allow (default) starts every fire', async () => {
+    const { clock, scheduler, started } = await slowTask('allow');
+    await clock.advanceTo('2026-11-22T00:03:30Z');
+    expect(started).toEqual(['00:00', '00:01', '00:02', '00:03']);
+    await scheduler.stop({ timeoutMs: 0 });
+  });
+
+  it('skip drops fires while a run is going', async () => {
+    const { clock, scheduler, started, gates, skipped } = await slowTask('skip');
+    await clock.advanceTo('2026-11-22T00:02:30Z');
+    expect(started).toEqual(['00:00']);
+    expect(skipped).toHaveLength(2);
+    gates[0]?.();
+    await clock.advanceTo('2026-11-22T00:03:30Z');
+    expect(started).toEqual(['00:00', '00:03']);
+    await scheduler.stop({ timeoutMs: 0 });
+  });
+
+  it('queue_one keeps one fire and runs it when the current run ends', async () => {
+    const { clock, scheduler, started, gates, skipped, results } = await slowTask('queue_one');
+    await clock.advanceTo('2026-11-22T00:02:30Z');
+    expect(started).toEqual(['00:00']);
+    expect(skipped).toHaveLength(1); // 00:01 waits, 00:02 is dropped
+    gates[0]?.();
+    await clock.advance(1);
+    expect(started).toEqual(['00:00', '00:01']);
+    expect(results.map((r) => r.scheduled_at)).toEqual(['2026-11-22T00:00:00Z']);
+    await scheduler.stop({ timeoutMs: 0 });
+  });
+});
+
+describe('concurrency limit', () => {
+  it('keeps at most `concurrency` runs in flight and starts the rest in order', async () => {
+    const { clock, scheduler } = await createHarness({ concurrency: 2 });
+    const gates: (() => void)[] = [];
+    const started: number[] = [];
+    scheduler.register('hold', ({ i }) => {
+      started.push(Number(i));
+      const gate = deferred();
+      gates.push(gate.resolve);
+      return gate.promise;
+    });
+    for (let i = 0; i < 5; i++) {
+      await scheduler.schedule({
+        requester_id: 'r',
+        schedule: { rules: [{ at: '2026-11-22T01:00:00Z' }] },
+        target: { kind: 'function', name: 'hold', parameters: { i } },
+      });
+    }
+    await clock.advanceTo('2026-11-22T01:00:00Z');
+    expect(started).toEqual([0, 1]);
+    gates[0]?.();
+    await clock.advance(1);
+    expect(started).toEqual([0, 1, 2]);
+    for (const open of gates) open();
+    await clock.advance(1);
+    for (const open of gates) open();
+    await clock.advance(1);
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    await scheduler.stop();
+  });
+});
+
+describe('misfire policy (fires due while the scheduler was down or stalled)', () => {
+  /** Schedules an hourly task, stops the scheduler for 5 hours 30 minutes, starts a new one on the same store. */
+  async function restartAfterDowntime(misfire: Record<string, unknown>) {
+    const store = new MemoryTaskStore();
+    const clock = new FakeClock(START);
+    const first = new Scheduler({ clock, store });
+    first.register('record', () => 'ok');
+    await first.start();
+    const task = await first.schedule(recordTask({ rules: [{ cron: '0 * * * *' }] }, { policies: { misfire } }));
+    await clock.advanceTo('2026-11-22T00:30:00Z'); // 00:00 ran
+    await first.stop();
+
+    clock.jumpTo('2026-11-22T06:00:02Z'); // down from 00:30 to 06:00:02: 01:00 … 05:00 missed; 06:00 on time
+    const second = new Scheduler({ clock, store });
+    const ran: string[] = [];
+    const misfires: unknown[] = [];
+    second.register('record', (_p, context) => {
+      ran.push(new Date(context.scheduled_at).toISOString().slice(11, 16));
+      return 'ok';
+    });
+    second.on('misfire', (e) => misfires.push(e));
+    await second.start();
+    await clock.advance(1);
+    await second.stop();
+    return { ran, misfires, task: (await store.get(task.id)) as TaskRecord };
+  }
+
+  it('latest (default) runs once for the most recent missed fire, plus the fire on time', async () => {
+    const { ran, misfires, task } = await restartAfterDowntime({});
+    expect(ran).toEqual(['05:00', '06:00']);
+    expect(misfires).toEqual([expect.objectContaining({ run: 1, skipped: 4 })]);
+    expect(task.next_fire_at).toBe('2026-11-22T07:00:00Z');
+  });
+
+  it('all runs every missed fire in order', async () => {
+    const { ran } = await restartAfterDowntime({ catch_up: 'all' });
+    expect(ran).toEqual(['01:00', '02:00', '03:00', '04:00', '05:00', '06:00']);
+  });
+
+  it('none skips the missed fires', async () => {
+    const { ran, misfires } = await restartAfterDowntime({ catch_up: 'none' });
+    expect(ran).toEqual(['06:00']);
+    expect(misfires).toEqual([expect.objectContaining({ run: 0, skipped: 5 })]);
+  });
+
+  it('a grace window skips missed fires older than it, whatever catch_up says', async () => {
+    const { ran } = await restartAfterDowntime({ catch_up: 'all', grace_ms: 2.5 * 3600_000 });
+    expect(ran).toEqual(['04:00', '05:00', '06:00']);
+  });
+
+  it('treats an event-loop stall or a forward clock jump like downtime', async () => {
+    const { clock, scheduler, calls } = await createHarness();
+    const overdue: unknown[] = [];
+    scheduler.on('timer-overdue', (e) => overdue.push(e));
+    await scheduler.schedule(recordTask({ rules: [{ cron: '*/10 * * * *' }] }));
+    await clock.advance(1);
+    clock.jumpTo('2026-11-22T01:05:00Z');
+    await clock.advance(30_000);
+    expect(calls.map((c) => c.scheduledAt.slice(11, 16))).toEqual(['00:00', '01:00']);
+    expect(overdue).toHaveLength(1);
+    await scheduler.stop();
+  });
+
+  it('re-arms instead of firing when the wall clock is set back', async () => {
+    const { clock, scheduler, calls } = await createHarness();
+    const premature: unknown[] = [];
+    scheduler.on('timer-premature', (e) => premature.push(e));
+    await scheduler.schedule(recordTask({ rules: [{ at: '2026-11-22T00:00:20Z' }] }));
+    clock.jumpTo('2026-11-21T23:00:00Z'); // NTP stepped the clock back an hour
+    await clock.advance(20_000);
+    expect(calls).toHaveLength(0);
+    expect(premature).toHaveLength(1);
+    await clock.advanceTo('2026-11-22T00:00:20Z');
+    expect(calls).toHaveLength(1);
+    await scheduler.stop();
+  });
+});
+
+describe('lifecycle', () => {
+  it('start and stop are idempotent and stop waits for runs in flight', async () => {
+    const { clock, scheduler, results } = await createHarness();
+    await scheduler.start();
+    const gate = deferred();
+    scheduler.register('wait', () => gate.promise.then(() => 'done'));
+    await scheduler.schedule({
+      requester_id: 'r',
+      schedule: { rules: [{ at: '2026-11-22T00:00:01Z' }] },
+      target: { kind: 'function', name: 'wait' },
+    });
+    await clock.advance(1000);
+    const stopping = scheduler.stop();
+    const again = scheduler.stop();
+    gate.resolve();
+    await Promise.all([stopping, again]);
+    expect(results.map((r) => r.content)).toEqual(['done']);
+    expect(scheduler.running).toBe(false);
+  });
+
+  it('aborts runs still going after the stop deadline through their signal', async () => {
+    const { clock, scheduler, results } = await createHarness();
+    scheduler.register(
+      'hang',
+      (_p, context) =>
+        new Promise((_resolve, reject) =>
+          context.signal.addEventListener('abort', () => reject(context.signal.reason)),
+        ),
+    );
+    await scheduler.schedule({
+      requester_id: 'r',
+      schedule: { rules: [{ at: '2026-11-22T00:00:01Z' }] },
+      target: { kind: 'function', name: 'hang' },
+    });
+    await clock.advance(1000);
+    await scheduler.stop({ timeoutMs: 10 });
+    await new Promise((r) => setImmediate(r));
+    expect(results).toEqual([
+      expect.objectContaining({ status: 'failed', error: 'the scheduler stopped before the run finished' }),
+    ]);
+  });
+
+  it('restores active and paused tasks from the store on start', async () => {
+    const store = new MemoryTaskStore();
+    const clock = new FakeClock(START);
+    const first = new Scheduler({ clock, store });
+    first.register('record', () => 1);
+    const kept = await first.schedule(recordTask({ rules: [{ cron: '0 12 * * *' }] }));
+    const paused = await first.schedule(recordTask({ rules: [{ cron: '0 13 * * *' }] }));
+    await first.pause(paused.id);
+    await first.stop();
+    const second = new Scheduler({ clock, store });
+    const ran: string[] = [];
+    second.register('record', (_p, c) => ran.push(c.task.id));
+    await second.start();
+    await clock.advanceTo('2026-11-22T14:00:00Z');
+    expect(ran).toEqual([kept.id]);
+    expect((await second.get(paused.id)).status).toBe('paused');
+    await second.stop();
+  });
+});
+
+describe('store failures are never silent', () => {
+  class FailingStore extends MemoryTaskStore {
+    failInserts = false;
+    failUpdates = false;
+    override async insert(task: TaskRecord) {
+      if (this.failInserts) throw new StoreError('disk full');
+      return super.insert(task);
+    }
+    override async update(task: TaskRecord) {
+      if (this.failUpdates) throw new StoreError('disk full');
+      return super.update(task);
+    }
+  }
+
+  it('does not acknowledge a task the store could not write', async () => {
+    const store = new FailingStore();
+    const { scheduler, clock, calls } = await createHarness({ store });
+    store.failInserts = true;
+    await expect(scheduler.schedule(recordTask({ rules: [{ cron: '* * * * *' }] }))).rejects.toBeInstanceOf(StoreError);
+    await clock.advance(120_000);
+    expect(calls).toHaveLength(0);
+    await scheduler.stop();
+  });
+
+  it('undoes a pause the store could not write, and reports failed writes of fires', async () => {
+    const store = new FailingStore();
+    const { scheduler, clock } = await createHarness({ store });
+    const errors: Error[] = [];
+    scheduler.on('error', (e) => errors.push(e));
+    const task = await scheduler.schedule(recordTask({ rules: [{ cron: '0 * * * *' }] }));
+    store.failUpdates = true;
+    await expect(scheduler.pause(task.id)).rejects.toBeInstanceOf(StoreError);
+    expect((await scheduler.get(task.id)).status).toBe('active');
+    await clock.advanceTo('2026-11-22T01:00:00Z');
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]).toBeInstanceOf(StoreError);
+    store.failUpdates = false;
+    await scheduler.stop();
+  });
+});

@@ -1,0 +1,61 @@
+import { parseArgs } from 'node:util';
+import { isSchedulerError } from '@br-sdk/schedule';
+import { runPreview } from './preview-command.ts';
+
+const USAGE = `Usage: br-schedule <command> [options]
+
+Commands:
+  preview [--from <RFC 3339>] [--count <n>]
+      Reads a schedule (JSON) on stdin and prints its next n fire instants (default 10)
+      strictly after --from (default: now), one per line, as RFC 3339 UTC.
+      Example: echo '{"timezone":"Asia/Tehran","rules":[{"cron":"0 17 * * THU"}]}' | br-schedule preview --count 3
+`;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Prints an error the way every command does: each issue on its own line, `path: reason`. */
+function report(error: unknown): number {
+  if (isSchedulerError(error)) {
+    const issues = 'issues' in error ? (error.issues as { path: string; message: string }[]) : [];
+    if (issues.length === 0) process.stderr.write(`error ${error.code}: ${error.message}\n`);
+    for (const issue of issues)
+      process.stderr.write(`error ${error.code}: ${issue.path || '(input)'}: ${issue.message}\n`);
+    return 2;
+  }
+  process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'preview') {
+    process.stderr.write(`error: unknown command '${command}'\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const { values } = parseArgs({
+      args: [...rest],
+      options: { from: { type: 'string' }, count: { type: 'string' } },
+      strict: true,
+    });
+    const lines = runPreview(await readStdin(), values);
+    process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
+    return 0;
+  } catch (error) {
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`error: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    return report(error);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
