@@ -18,8 +18,8 @@ describe('example: the four calendars', () => {
     expect(by('Thursdays 17:00')).toEqual(['2026-11-26T13:30:00.000Z', '2026-12-03T13:30:00.000Z']);
     expect(by('Saturdays 04:00')).toEqual(['2026-11-28T00:30:00.000Z', '2026-12-05T00:30:00.000Z']);
     expect(by('the 3rd of each month at 15:00')).toEqual(['2026-12-03T11:30:00.000Z']);
-    // From 2026-11-01 00:00 Tehran (2026-10-31T20:30Z): k=3 is Dec 1 00:00 wall + 9 h = 2026-11-30T23:30Z.
-    expect(by('every 10 days and 3 hours')).toEqual(['2026-11-30T23:30:00.000Z']);
+    // From 2026-11-01 00:00 Tehran: k=3 is Dec 1 00:00 local (Nov 30 20:30Z) + 3×3 h elapsed = Dec 1 05:30Z.
+    expect(by('every 10 days and 3 hours')).toEqual(['2026-12-01T05:30:00.000Z']);
     const union = [
       ...by('Thursdays 17:00'),
       ...by('Saturdays 04:00'),

@@ -143,12 +143,20 @@ function normaliseFields(expression: string): string[] | CronFieldProblem {
 /**
  * Rewrites the forms cron-schedule lacks into ones it reads: `N/step` becomes `N-max/step`, and a
  * day-of-week range ending in Sunday as 0 (`FRI-SUN` read as `5-0`) ends in 7 instead.
+ * Day-of-week names become numbers first: cron-schedule reads `SUN` as 7, which would make
+ * `SUN-7` Sunday only and `SUN/2` Sunday only, where SUN is 0 (every day; 0, 2, 4, 6).
  */
 function rewriteAtom(field: string, atom: string): string {
-  const single = /^([0-9a-z]+)\/(\d+)$/i.exec(atom);
+  const weekdayNames = field === 'day-of-week' ? NAMES['day-of-week'] : undefined;
+  const text = weekdayNames
+    ? atom.replace(/[a-z]+/gi, (name) => String(weekdayNames.indexOf(name.toLowerCase())))
+    : atom;
+  const single = /^([0-9a-z]+)\/(\d+)$/i.exec(text);
   if (single) return `${single[1]}-${(RANGES[field] as readonly [number, number])[1]}/${single[2]}`;
-  if (field === 'day-of-week') return atom.replace(/^([0-9a-z]+)-(0|sun)(?=\/|$)/i, '$1-7');
-  return atom;
+  // Only a range that would run backwards ends in Sunday: `0-0` is Sunday alone, not the whole week.
+  if (weekdayNames)
+    return text.replace(/^(\d+)-0+(?=\/|$)/, (range, start) => (Number(start) > 0 ? `${start}-7` : range));
+  return text;
 }
 
 /** A compiled cron expression: lookup tables over the wall clock. Immutable after construction. */

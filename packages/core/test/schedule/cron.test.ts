@@ -73,6 +73,33 @@ describe('rule 2: cron, 5 fields (minute hour day-of-month month day-of-week)', 
     expect(fires(cron('0 0 * * FRI-SUN'), JAN1, 4)).toEqual(weekend);
   });
 
+  it('a day-of-week range starting on Sunday: SUN-SUN and 0-0 are Sunday alone, SUN-7 and SUN-SAT the whole week', () => {
+    const sundays = utc('2026-01-04T00:00Z', '2026-01-11T00:00Z');
+    expect(fires(cron('0 0 * * SUN-SUN'), JAN1, 2)).toEqual(sundays);
+    expect(fires(cron('0 0 * * 0-0'), JAN1, 2)).toEqual(sundays);
+    expect(fires(cron('0 0 * * 0-0/1'), JAN1, 2)).toEqual(sundays);
+    const everyDay = utc('2026-01-02T00:00Z', '2026-01-03T00:00Z', '2026-01-04T00:00Z', '2026-01-05T00:00Z');
+    expect(fires(cron('0 0 * * SUN-7'), JAN1, 4)).toEqual(everyDay);
+    expect(fires(cron('0 0 * * sun-sat'), JAN1, 4)).toEqual(everyDay);
+  });
+
+  it('a day-of-week step from a name: SUN/2 is 0-7/2 = Sun, Tue, Thu, Sat', () => {
+    // 2026-01-03 Sat, 01-04 Sun, 01-06 Tue, 01-08 Thu.
+    const expected = utc('2026-01-03T00:00Z', '2026-01-04T00:00Z', '2026-01-06T00:00Z', '2026-01-08T00:00Z');
+    expect(fires(cron('0 0 * * SUN/2'), JAN1, 4)).toEqual(expected);
+    expect(fires(cron('0 0 * * 0/2'), JAN1, 4)).toEqual(expected);
+    // 1/2 is 1-7/2 = Mon, Wed, Fri, Sun (7).
+    expect(fires(cron('0 0 * * 1/2'), JAN1, 4)).toEqual(
+      utc('2026-01-02T00:00Z', '2026-01-04T00:00Z', '2026-01-05T00:00Z', '2026-01-07T00:00Z'),
+    );
+  });
+
+  it('a numeric day-of-week range ending in 0 ends on Sunday: 5-0 = FRI-SUN', () => {
+    expect(fires(cron('0 0 * * 5-0'), JAN1, 4)).toEqual(
+      utc('2026-01-02T00:00Z', '2026-01-03T00:00Z', '2026-01-04T00:00Z', '2026-01-09T00:00Z'),
+    );
+  });
+
   it('accepts extra whitespace between fields', () => {
     expect(fires(cron('  0   9\t* * *  '), JAN1, 1)).toEqual(utc('2026-01-01T09:00Z'));
   });

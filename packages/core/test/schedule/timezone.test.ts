@@ -86,6 +86,19 @@ describe('rule 1: timezone', () => {
     );
   });
 
+  it('zone names are matched as Intl matches them and stored canonically; Etc/UTC is UTC', () => {
+    expect(compileSchedule(inZone('asia/tehran', cron('0 9 * * *'))).timezone).toBe('Asia/Tehran');
+    expect(compileSchedule(inZone('asia/tehran', cron('0 9 * * *'))).spec.timezone).toBe('Asia/Tehran');
+    expect(fires(inZone('asia/tehran', cron('0 9 * * *')), '2026-01-01T00:00:00Z', 1)).toEqual(
+      utc('2026-01-01T05:30Z'),
+    );
+    expect(compileSchedule(inZone('Etc/UTC', cron('0 9 * * *'))).timezone).toBe('UTC');
+    // A link: Asia/Calcutta is Asia/Kolkata, +05:30 (09:00 = 03:30Z).
+    expect(fires(inZone('Asia/Calcutta', cron('0 9 * * *')), '2026-01-01T00:00:00Z', 1)).toEqual(
+      utc('2026-01-01T03:30Z'),
+    );
+  });
+
   it('applies to crontab rules too', () => {
     const spec = inZone('Asia/Tehran', { crontab: { minute: 0, hour: 17, day_of_week: 'THU' } });
     // Thursday 2026-01-01 17:00 +03:30 = 13:30Z.

@@ -156,6 +156,10 @@ describe('rule 10: zone, duration and date-time errors', () => {
     expect(issuesOf({ timezone: 'Europe/London ', rules: [{ cron: '0 9 * * *' }] }).map((i) => i.path)).toEqual([
       'timezone',
     ]);
+    // Intl takes a fixed offset as a zone; a schedule names a zone (whose offset can change).
+    expect(issuesOf({ timezone: '+03:30', rules: [{ cron: '0 9 * * *' }] })).toEqual([
+      { path: 'timezone', message: "unknown time zone '+03:30' (expected an IANA name such as Europe/London)" },
+    ]);
   });
 
   it.each([
