@@ -143,8 +143,8 @@ function normaliseFields(expression: string): string[] | CronFieldProblem {
 /**
  * Rewrites the forms cron-schedule lacks into ones it reads: `N/step` becomes `N-max/step`, and a
  * day-of-week range ending in Sunday as 0 (`FRI-SUN` read as `5-0`) ends in 7 instead.
- * Day-of-week names become numbers first: cron-schedule reads `SUN` as 7, which would make
- * `SUN-7` Sunday only and `SUN/2` Sunday only, where SUN is 0 (every day; 0, 2, 4, 6).
+ * Day-of-week names become numbers first: cron-schedule reads `SUN` as 7, which would turn
+ * `SUN-7` (every day) and `SUN/2` (Sun, Tue, Thu, Sat) into Sunday alone.
  */
 function rewriteAtom(field: string, atom: string): string {
   const weekdayNames = field === 'day-of-week' ? NAMES['day-of-week'] : undefined;
