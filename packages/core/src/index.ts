@@ -2,6 +2,7 @@
  * The public surface of @br-sdk/schedule. Everything not listed here is internal.
  */
 
+export type { ResultChannel } from './delivery/result-channel.ts';
 export {
   type ErrorCode,
   InvalidArgumentError,
@@ -59,6 +60,7 @@ export type { SchedulerOptions } from './scheduler/options.ts';
 export { Scheduler } from './scheduler/scheduler.ts';
 export {
   DEFAULT_POLICIES,
+  type InFlightRun,
   type JsonObject,
   type JsonValue,
   type RunResult,
@@ -73,6 +75,9 @@ export { MemoryTaskStore } from './store/memory-store.ts';
 export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
+  type OutboxEntry,
+  type RunPage,
+  type RunQuery,
   type TaskPage,
   type TaskQuery,
   type TaskStore,

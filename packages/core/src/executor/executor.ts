@@ -14,16 +14,28 @@ export interface RunContext {
   readonly signal: AbortSignal;
 }
 
-/** How a run ended. `success` is the target's verdict (for HTTP: a 2xx). */
+/** How one attempt ended. `success` is the target's verdict (for HTTP: a 2xx). */
 export interface ExecutionOutcome {
   readonly status: 'success' | 'failed';
+  /** The target's answer as text, cut at the executor's limit (see `truncated`). */
   readonly content: string | null;
+  /** Why the attempt failed when the target gave no answer (network error, timeout), or a summary. */
   readonly error: string | null;
-  readonly attempts?: number;
+  /** The HTTP status, for targets that have one. */
+  readonly http_status?: number | null;
+  /** True when `content` was cut at the executor's size limit. */
+  readonly truncated?: boolean;
+  /**
+   * A failed attempt that may succeed if tried again (network error, timeout, HTTP 408, 429, 5xx).
+   * The task's retry policy decides whether and when.
+   */
+  readonly retryable?: boolean;
+  /** The target asked to wait this long before trying again (HTTP Retry-After), in ms. */
+  readonly retry_after_ms?: number;
 }
 
 /**
- * Performs the runs of one kind of target (`function`, `http`, …). Core ships the function
+ * Performs the attempts of one kind of target (`function`, `http`, …). Core ships the function
  * executor; adapters add others. An executor never throws from `execute`: a failure of the
  * target is an outcome, reported to the requester.
  */
@@ -32,5 +44,8 @@ export interface Executor {
   readonly kind: string;
   /** Checks a target when a task is created; paths are relative to the target (`name`, `uri`). */
   validate(target: TaskTarget): readonly ValidationIssue[];
+  /** Performs one attempt. Never rejects for a target's failure: that is an outcome. */
   execute(target: TaskTarget, context: RunContext): Promise<ExecutionOutcome>;
+  /** Releases connections and the like when the scheduler stops. */
+  close?(): Promise<void>;
 }

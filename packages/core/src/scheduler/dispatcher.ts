@@ -1,25 +1,34 @@
 import type { ExecutionOutcome, Executor, RunContext } from '../executor/executor.ts';
 import { formatInstant } from '../schedule/instant.ts';
-import type { Clock } from '../timing/clock.ts';
+import type { Clock, TimerHandle } from '../timing/clock.ts';
+import { retryDelay } from './retry.ts';
 import type { RunResult } from './task.ts';
 import type { TaskRuntime } from './task-runtime.ts';
 
-interface Occurrence {
+/** One fire (or manual trigger) of a task, across its attempts. */
+export interface Occurrence {
   readonly runtime: TaskRuntime;
   readonly scheduledAt: number;
   readonly trigger: RunResult['trigger'];
   readonly runId: string;
+  /** Set when the first attempt starts. */
+  firedAt: number;
+  attempt: number;
 }
 
 export interface DispatcherHooks {
-  onDispatch(occurrence: { runtime: TaskRuntime; runId: string; scheduledAt: number; firedAt: number }): void;
+  /** An attempt is about to start. */
+  onDispatch(occurrence: Occurrence): void;
+  /** The run's last attempt ended. */
   onResult(runtime: TaskRuntime, result: RunResult): void;
+  /** The overlap policy dropped a fire. */
   onOverlapSkipped(runtime: TaskRuntime, scheduledAt: number): void;
 }
 
 /**
- * Starts runs: applies the task's overlap policy, holds runs beyond the concurrency limit in a
- * FIFO, hands each run to the executor of its target kind, and reports the result.
+ * Starts runs: applies the task's overlap policy, holds attempts beyond the concurrency limit in a
+ * FIFO, hands each attempt to the executor of its target kind, retries per the task's retry policy
+ * (a run waiting for its next attempt gives its slot back), and reports each run's result once.
  */
 export class Dispatcher {
   private readonly clock: Clock;
@@ -27,12 +36,14 @@ export class Dispatcher {
   private readonly concurrency: number;
   private readonly newId: () => string;
   private readonly hooks: DispatcherHooks;
-  /** One controller for all runs: aborted only by a forced stop, so no allocation per run. */
+  /** One controller for all runs: aborted only by stop() past its deadline, so no allocation per run. */
   private readonly abort = new AbortController();
   private readonly waiting: Occurrence[] = [];
   private waitingHead = 0;
   private running = 0;
+  private readonly retrying = new Map<Occurrence, TimerHandle>();
   private idleWaiters: (() => void)[] = [];
+  private stopping = false;
 
   constructor(options: {
     clock: Clock;
@@ -48,37 +59,59 @@ export class Dispatcher {
     this.hooks = options.hooks;
   }
 
-  /** Runs in flight plus runs waiting for a slot. */
+  /** Attempts running or waiting for a slot. */
   get pending(): number {
     return this.running + this.waiting.length - this.waitingHead;
   }
 
   /**
-   * Offers a fire of `runtime`. Returns the run id, or null when the overlap policy drops it
-   * (a `queue_one` fire held for later returns null too; it runs when the current run ends).
+   * Offers a fire of `runtime`. Returns its run id, or null when the overlap policy drops it. A
+   * `queue_one` fire held until the current run ends gets its id now. `recovered` runs (in flight
+   * at a crash) bypass the overlap policy: they were accepted before.
    */
-  offer(runtime: TaskRuntime, scheduledAt: number, trigger: RunResult['trigger']): string | null {
-    if (trigger === 'schedule' && runtime.active > 0) {
+  offer(
+    runtime: TaskRuntime,
+    scheduledAt: number,
+    trigger: RunResult['trigger'],
+    options: { runId?: string; recovered?: boolean } = {},
+  ): string | null {
+    if (trigger === 'schedule' && !options.recovered && runtime.active > 0) {
       const overlap = runtime.record.policies.overlap;
       if (overlap === 'skip' || (overlap === 'queue_one' && runtime.queued !== null)) {
         this.hooks.onOverlapSkipped(runtime, scheduledAt);
         return null;
       }
       if (overlap === 'queue_one') {
-        runtime.queued = scheduledAt;
-        return null;
+        const runId = options.runId ?? this.newId();
+        runtime.queued = { scheduledAt, runId };
+        return runId;
       }
     }
-    const occurrence: Occurrence = { runtime, scheduledAt, trigger, runId: this.newId() };
+    const occurrence: Occurrence = {
+      runtime,
+      scheduledAt,
+      trigger,
+      runId: options.runId ?? this.newId(),
+      firedAt: 0,
+      attempt: 0,
+    };
     runtime.active++;
-    if (this.running < this.concurrency) this.start(occurrence);
-    else this.waiting.push(occurrence);
+    this.enqueue(occurrence);
     return occurrence.runId;
   }
 
-  /** Resolves when no run is in flight or waiting, or after `timeoutMs`; then aborts what is left. */
+  /**
+   * Stops retrying (runs waiting for a retry stay unfinished: their tasks keep them in flight for the
+   * next start), waits up to `timeoutMs` for attempts in progress, then aborts them through their
+   * signal; an aborted attempt is not reported either, for the same reason.
+   */
   async drain(timeoutMs: number): Promise<void> {
-    if (this.pending > 0) {
+    this.stopping = true;
+    for (const timer of this.retrying.values()) this.clock.clearTimer(timer);
+    this.retrying.clear();
+    this.waiting.length = 0;
+    this.waitingHead = 0;
+    if (this.running > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
@@ -88,22 +121,27 @@ export class Dispatcher {
       ]);
       clearTimeout(timer);
     }
-    if (this.pending > 0) this.abort.abort(new Error('the scheduler stopped before the run finished'));
+    if (this.running > 0) this.abort.abort(new Error('the scheduler stopped before the run finished'));
+  }
+
+  private enqueue(occurrence: Occurrence): void {
+    if (this.running < this.concurrency) this.start(occurrence);
+    else this.waiting.push(occurrence);
   }
 
   private start(occurrence: Occurrence): void {
     this.running++;
-    const { runtime, scheduledAt, runId } = occurrence;
-    const firedAt = this.clock.now();
-    this.hooks.onDispatch({ runtime, runId, scheduledAt, firedAt });
-    const task = runtime.record;
+    occurrence.attempt++;
+    if (occurrence.attempt === 1) occurrence.firedAt = this.clock.now();
+    this.hooks.onDispatch(occurrence);
+    const task = occurrence.runtime.record;
     const executor = this.executors.get(task.target.kind);
     const context: RunContext = {
       task,
-      run_id: runId,
-      scheduled_at: scheduledAt,
-      attempt: 1,
-      idempotency_key: `${task.id}:${formatInstant(scheduledAt)}`,
+      run_id: occurrence.runId,
+      scheduled_at: occurrence.scheduledAt,
+      attempt: occurrence.attempt,
+      idempotency_key: `${task.id}:${formatInstant(occurrence.scheduledAt)}`,
       signal: this.abort.signal,
     };
     const outcome: Promise<ExecutionOutcome> = executor
@@ -114,9 +152,9 @@ export class Dispatcher {
           error: `no executor for target kind '${task.target.kind}'`,
         });
     outcome.then(
-      (result) => this.finish(occurrence, firedAt, result),
+      (result) => this.finishAttempt(occurrence, result),
       (error: unknown) =>
-        this.finish(occurrence, firedAt, {
+        this.finishAttempt(occurrence, {
           status: 'failed',
           content: null,
           error: `executor failed: ${error instanceof Error ? error.message : String(error)}`,
@@ -124,9 +162,30 @@ export class Dispatcher {
     );
   }
 
-  private finish(occurrence: Occurrence, firedAt: number, outcome: ExecutionOutcome): void {
-    const { runtime, scheduledAt, runId, trigger } = occurrence;
+  private finishAttempt(occurrence: Occurrence, outcome: ExecutionOutcome): void {
     this.running--;
+    // An attempt aborted by stop(), or one that would be retried after it, stays in flight: the
+    // task keeps the run and the next start runs it again (see drain()).
+    const delay = retryDelay(occurrence.attempt, outcome, occurrence.runtime.record.policies.retry);
+    if (this.abort.signal.aborted || (this.stopping && delay >= 0)) {
+      this.notifyIfIdle();
+      return;
+    }
+    if (delay >= 0) {
+      const timer = this.clock.setTimer(() => {
+        this.retrying.delete(occurrence);
+        this.enqueue(occurrence);
+      }, delay);
+      this.retrying.set(occurrence, timer);
+    } else {
+      this.finishRun(occurrence, outcome);
+    }
+    if (!this.stopping) this.startWaiting();
+    this.notifyIfIdle();
+  }
+
+  private finishRun(occurrence: Occurrence, outcome: ExecutionOutcome): void {
+    const { runtime, scheduledAt, runId, trigger } = occurrence;
     runtime.active--;
     const task = runtime.record;
     this.hooks.onResult(runtime, {
@@ -135,36 +194,37 @@ export class Dispatcher {
       run_id: runId,
       trigger,
       scheduled_at: formatInstant(scheduledAt),
-      fired_at: formatInstant(firedAt),
+      fired_at: formatInstant(occurrence.firedAt),
       finished_at: formatInstant(this.clock.now()),
-      attempts: outcome.attempts ?? 1,
+      attempts: occurrence.attempt,
       status: outcome.status,
+      http_status: outcome.http_status ?? null,
       content: outcome.content,
+      truncated: outcome.truncated ?? false,
       error: outcome.error,
     });
-    if (runtime.queued !== null && runtime.active === 0) {
-      const queued = runtime.queued;
+    const queued = runtime.queued;
+    if (queued !== null && runtime.active === 0) {
       runtime.queued = null;
-      this.offer(runtime, queued, 'schedule');
-    }
-    this.startWaiting();
-    if (this.pending === 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const resolve of waiters) resolve();
+      this.offer(runtime, queued.scheduledAt, 'schedule', { runId: queued.runId });
     }
   }
 
   private startWaiting(): void {
     while (this.running < this.concurrency && this.waitingHead < this.waiting.length) {
-      const next = this.waiting[this.waitingHead++] as Occurrence;
-      // A task cancelled while its run waited for a slot does not run.
-      if (next.runtime.record.status === 'cancelled') next.runtime.active--;
-      else this.start(next);
+      // A run accepted before its task was cancelled still runs: cancel lets runs in flight finish.
+      this.start(this.waiting[this.waitingHead++] as Occurrence);
     }
     if (this.waitingHead === this.waiting.length) {
       this.waiting.length = 0;
       this.waitingHead = 0;
     }
+  }
+
+  private notifyIfIdle(): void {
+    if (this.running > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 }

@@ -1,3 +1,4 @@
+import type { ResultChannel } from '../delivery/result-channel.ts';
 import { InvalidArgumentError, type ValidationIssue } from '../errors.ts';
 import type { Executor } from '../executor/executor.ts';
 import { MemoryTaskStore } from '../store/memory-store.ts';
@@ -10,6 +11,10 @@ export interface SchedulerOptions {
   readonly store?: TaskStore;
   /** Executors for target kinds other than `function` (which is built in). */
   readonly executors?: readonly Executor[];
+  /** Where results go besides the `result` event; each must confirm a result before it leaves the outbox. */
+  readonly channels?: readonly ResultChannel[];
+  /** Runs kept in each task's history. @default 100 */
+  readonly runRetention?: number;
   /** @default systemClock */
   readonly clock?: Clock;
   /** The most runs in flight at once; further due runs wait in order. @default 100 */
@@ -25,6 +30,8 @@ export interface SchedulerOptions {
 export interface ResolvedSchedulerOptions {
   readonly store: TaskStore;
   readonly executors: readonly Executor[];
+  readonly channels: readonly ResultChannel[];
+  readonly runRetention: number;
   readonly clock: Clock;
   readonly concurrency: number;
   readonly misfireThresholdMs: number;
@@ -44,6 +51,8 @@ export function resolveSchedulerOptions(options: SchedulerOptions = {}): Resolve
   const resolved: ResolvedSchedulerOptions = {
     store: options.store ?? new MemoryTaskStore(),
     executors: options.executors ?? [],
+    channels: options.channels ?? [],
+    runRetention: options.runRetention ?? 100,
     clock,
     concurrency: options.concurrency ?? 100,
     misfireThresholdMs: options.misfireThresholdMs ?? 5000,
@@ -54,6 +63,12 @@ export function resolveSchedulerOptions(options: SchedulerOptions = {}): Resolve
   checkInteger(issues, 'concurrency', resolved.concurrency, 1);
   checkInteger(issues, 'misfireThresholdMs', resolved.misfireThresholdMs, 0);
   checkInteger(issues, 'stopTimeoutMs', resolved.stopTimeoutMs, 0);
+  checkInteger(issues, 'runRetention', resolved.runRetention, 1);
+  const names = new Set<string>();
+  resolved.channels.forEach((channel, i) => {
+    if (names.has(channel.name)) issues.push({ path: `channels[${i}].name`, message: `'${channel.name}' is taken` });
+    names.add(channel.name);
+  });
   const kinds = new Set<string>(['function']);
   resolved.executors.forEach((executor, i) => {
     if (kinds.has(executor.kind)) issues.push({ path: `executors[${i}].kind`, message: `'${executor.kind}' is taken` });

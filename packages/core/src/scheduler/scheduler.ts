@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
+import { OutboxRelay } from '../delivery/outbox-relay.ts';
 import {
   InvalidArgumentError,
   SchedulerNotRunningError,
@@ -13,15 +14,16 @@ import type { Executor } from '../executor/executor.ts';
 import { FunctionExecutor, type TaskFunction } from '../executor/function-executor.ts';
 import { type CompiledSchedule, compileSchedule } from '../schedule/compile.ts';
 import { formatInstant } from '../schedule/instant.ts';
-import { MAX_PAGE_SIZE, type TaskPage, type TaskQuery } from '../store/task-store.ts';
+import { MAX_PAGE_SIZE, type RunPage, type RunQuery, type TaskPage, type TaskQuery } from '../store/task-store.ts';
 import { TimerQueue } from '../timing/timer-queue.ts';
 import { toValidationIssues } from '../validation.ts';
-import { Dispatcher } from './dispatcher.ts';
+import { Dispatcher, type Occurrence } from './dispatcher.ts';
 import type { SchedulerEventMap } from './events.ts';
 import { planDueFires } from './fire-plan.ts';
 import { type ResolvedSchedulerOptions, resolveSchedulerOptions, type SchedulerOptions } from './options.ts';
 import { hashRequest } from './request-hash.ts';
 import {
+  type InFlightRun,
   type RunResult,
   resolvePolicies,
   TASK_STATUSES,
@@ -30,15 +32,20 @@ import {
   taskInputSchema,
 } from './task.ts';
 import type { TaskRuntime } from './task-runtime.ts';
+import { TaskWriter } from './task-writer.ts';
 
 type State = 'stopped' | 'starting' | 'running' | 'stopping';
 
+const pageSchema = {
+  limit: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  cursor: z.string().max(512).optional(),
+};
 const taskQuerySchema = z.strictObject({
   requester_id: z.string().min(1).max(128).optional(),
   status: z.union([z.enum(TASK_STATUSES), z.array(z.enum(TASK_STATUSES))]).optional(),
-  limit: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
-  cursor: z.string().max(512).optional(),
+  ...pageSchema,
 });
+const runQuerySchema = z.strictObject(pageSchema);
 
 function prefixed(prefix: string, issues: readonly ValidationIssue[]): ValidationIssue[] {
   const join = (path: string) =>
@@ -48,11 +55,14 @@ function prefixed(prefix: string, issues: readonly ValidationIssue[]): Validatio
 
 /**
  * The in-process scheduler: holds tasks, fires each at its schedule's instants, and reports every
- * run's outcome as a `result` event.
+ * run's outcome as a `result` event (and to the configured result channels, through the store's
+ * outbox).
  *
  * One timer drives all tasks (a min-heap of next fires, see TimerQueue), so a million pending tasks
  * cost a million heap entries, not a million timers. Every change to a task is written to the
- * store before the call that made it resolves.
+ * store before the call that made it resolves. A run's start is recorded in its task (`in_flight`)
+ * and its result in the store before the mark is cleared, so after a crash every run that had
+ * started runs again with the same idempotency key: delivery is at least once.
  *
  * @example
  * ```ts
@@ -74,9 +84,14 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
   /** Active and paused tasks; completed and cancelled ones live only in the store. */
   private readonly runtimes = new Map<string, TaskRuntime>();
   private readonly timers: TimerQueue<TaskRuntime>;
-  private readonly dispatcher: Dispatcher;
+  private readonly writer: TaskWriter;
+  private readonly relay: OutboxRelay;
+  /** Made at each start: a stopped dispatcher has aborted its runs for good. */
+  private dispatcher: Dispatcher;
   private state: State = 'stopped';
   private transition: Promise<void> | null = null;
+  /** Results being written; stop() waits for them. */
+  private readonly recording = new Set<Promise<void>>();
 
   constructor(options: SchedulerOptions = {}) {
     super();
@@ -85,33 +100,15 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       ['function', this.functions],
       ...this.options.executors.map((e): [string, Executor] => [e.kind, e]),
     ]);
-    const clock = this.options.clock;
+    const { clock, store } = this.options;
     this.timers = new TimerQueue<TaskRuntime>(clock, {
       onDue: (now) => this.fireDue(now),
       onPremature: (expected_at, now) => this.emit('timer-premature', { expected_at, now }),
       onOverdue: (expected_at, now) => this.emit('timer-overdue', { expected_at, now }),
     });
-    this.dispatcher = new Dispatcher({
-      clock,
-      executors: this.executors,
-      concurrency: this.options.concurrency,
-      newId: this.options.newId,
-      hooks: {
-        onDispatch: ({ runtime, runId, scheduledAt, firedAt }) => {
-          if (this.listenerCount('dispatch') > 0) {
-            this.emit('dispatch', {
-              task_id: runtime.record.id,
-              run_id: runId,
-              scheduled_at: scheduledAt,
-              fired_at: firedAt,
-            });
-          }
-        },
-        onResult: (runtime, result) => this.recordResult(runtime, result),
-        onOverlapSkipped: (runtime, scheduledAt) =>
-          this.emit('overlap-skipped', { task_id: runtime.record.id, scheduled_at: scheduledAt }),
-      },
-    });
+    this.writer = new TaskWriter(store, () => formatInstant(clock.now()));
+    this.relay = new OutboxRelay({ store, channels: this.options.channels, clock, onError: (e) => this.fail(e) });
+    this.dispatcher = this.newDispatcher();
   }
 
   /** True between start() and stop(). */
@@ -125,7 +122,10 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
     return this;
   }
 
-  /** Loads every schedulable task from the store and starts firing. Idempotent. */
+  /**
+   * Loads every task from the store, runs again the runs a previous process left in flight,
+   * applies the misfire policy to fires missed while down, and starts firing. Idempotent.
+   */
   async start(): Promise<void> {
     if (this.state === 'running') return;
     if (this.transition) {
@@ -133,6 +133,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       return this.start();
     }
     this.state = 'starting';
+    this.dispatcher = this.newDispatcher();
     this.transition = this.restore().then(
       () => {
         this.state = 'running';
@@ -151,8 +152,9 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
   }
 
   /**
-   * Stops firing, lets in-flight runs finish for up to `timeoutMs` (then aborts them through their
-   * signal), and waits for pending store writes. Idempotent.
+   * Stops firing, lets runs in progress finish for up to `timeoutMs`, then aborts them through their
+   * signal, and waits for store writes. Runs that did not finish (aborted, or waiting to retry) stay
+   * in flight in the store and run again at the next start. Idempotent.
    */
   async stop(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.state === 'stopped') return;
@@ -164,7 +166,10 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
     this.timers.stop();
     this.transition = (async () => {
       await this.dispatcher.drain(options.timeoutMs ?? this.options.stopTimeoutMs);
-      await Promise.allSettled([...this.runtimes.values()].map((rt) => rt.writing));
+      await Promise.allSettled([...this.recording]);
+      await this.relay.stop();
+      await this.writer.settle();
+      for (const runtime of this.runtimes.values()) runtime.entry = null;
       this.runtimes.clear();
       this.state = 'stopped';
     })();
@@ -230,6 +235,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       next_fire_at: formatInstant(first),
       fire_count: 0,
       last_run: null,
+      in_flight: [],
       request_hash: requestHash,
     });
     try {
@@ -239,8 +245,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       if (existing) return this.sameRequest(existing, requestHash);
       throw error;
     }
-    const runtime = this.addRuntime(record, compiled, first);
-    return runtime.record;
+    return this.addRuntime(record, compiled, first).record;
   }
 
   /** The task's current record. @throws TaskNotFoundError */
@@ -259,7 +264,16 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
     return { ...page, tasks: page.tasks.map((t) => this.runtimes.get(t.id)?.record ?? t) };
   }
 
-  /** Stops a task for good; its in-flight runs finish. Cancelling a cancelled task is a no-op. */
+  /** A task's finished runs, newest first (the newest `runRetention` are kept). @throws TaskNotFoundError */
+  async runs(id: string, query: RunQuery = {}): Promise<RunPage> {
+    const parsed = runQuerySchema.safeParse(query);
+    if (!parsed.success)
+      throw new InvalidArgumentError('invalid query', toValidationIssues(parsed.error.issues, query));
+    await this.get(id);
+    return this.options.store.listRuns(id, query);
+  }
+
+  /** Stops a task for good; its runs in flight finish. Cancelling a cancelled task is a no-op. */
   async cancel(id: string): Promise<TaskRecord> {
     const runtime = this.runtimes.get(id);
     if (!runtime) {
@@ -267,9 +281,8 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       if (record.status === 'cancelled') return record;
       throw new TaskNotActiveError(id, record.status, 'cancel');
     }
-    const record = await this.change(runtime, { status: 'cancelled', next_fire_at: null });
+    const record = await this.writer.change(runtime, { status: 'cancelled', next_fire_at: null });
     this.unplan(runtime);
-    runtime.queued = null;
     this.runtimes.delete(id);
     return record;
   }
@@ -278,7 +291,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
   async pause(id: string): Promise<TaskRecord> {
     const runtime = await this.schedulable(id, 'pause');
     if (runtime.record.status === 'paused') return runtime.record;
-    const record = await this.change(runtime, { status: 'paused', next_fire_at: null });
+    const record = await this.writer.change(runtime, { status: 'paused', next_fire_at: null });
     this.unplan(runtime);
     return record;
   }
@@ -288,7 +301,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
     const runtime = await this.schedulable(id, 'resume');
     if (runtime.record.status === 'active') return runtime.record;
     const next = runtime.compiled.nextInstant(this.options.clock.now() - 1, runtime.record.fire_count);
-    const record = await this.change(runtime, {
+    const record = await this.writer.change(runtime, {
       status: next < 0 ? 'completed' : 'active',
       next_fire_at: next < 0 ? null : formatInstant(next),
     });
@@ -299,18 +312,20 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
 
   /**
    * Runs the task now, outside its schedule (it does not count towards `limit` and ignores the
-   * overlap policy). The result arrives as a `result` event with `trigger: 'manual'`.
+   * overlap policy). Resolves once the run is recorded as in flight; its result arrives as a
+   * `result` event with `trigger: 'manual'`.
    * @throws SchedulerNotRunningError, TaskNotFoundError, TaskNotActiveError (cancelled)
    */
   async trigger(id: string): Promise<{ run_id: string }> {
     if (this.state !== 'running') throw new SchedulerNotRunningError('trigger a task');
-    let runtime = this.runtimes.get(id);
-    if (!runtime) {
-      const record = await this.get(id);
-      if (record.status === 'cancelled') throw new TaskNotActiveError(id, record.status, 'trigger');
-      runtime = this.newRuntime(record, compileSchedule(record.schedule, { now: Date.parse(record.created_at) }), -1);
-    }
-    const runId = this.dispatcher.offer(runtime, this.options.clock.now(), 'manual') as string;
+    const runtime = this.runtimes.get(id) ?? (await this.detachedRuntime(await this.get(id)));
+    if (runtime.record.status === 'cancelled') throw new TaskNotActiveError(id, 'cancelled', 'trigger');
+    const now = this.options.clock.now();
+    const runId = this.options.newId();
+    await this.writer.change(runtime, {
+      in_flight: [...runtime.record.in_flight, { run_id: runId, scheduled_at: formatInstant(now), trigger: 'manual' }],
+    });
+    this.dispatcher.offer(runtime, now, 'manual', { runId });
     return { run_id: runId };
   }
 
@@ -329,6 +344,36 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       if (compiled.countsTowardLimit(t)) fired++;
     }
     return out;
+  }
+
+  private newDispatcher(): Dispatcher {
+    return new Dispatcher({
+      clock: this.options.clock,
+      executors: this.executors,
+      concurrency: this.options.concurrency,
+      newId: this.options.newId,
+      hooks: {
+        onDispatch: (occurrence) => this.emitDispatch(occurrence),
+        onResult: (runtime, result) => {
+          const recording = this.recordResult(runtime, result)
+            .catch((error: unknown) => this.fail(error))
+            .finally(() => this.recording.delete(recording));
+          this.recording.add(recording);
+        },
+        onOverlapSkipped: (runtime, scheduledAt) =>
+          this.emit('overlap-skipped', { task_id: runtime.record.id, scheduled_at: scheduledAt }),
+      },
+    });
+  }
+
+  private emitDispatch(occurrence: Occurrence): void {
+    if (occurrence.attempt !== 1 || this.listenerCount('dispatch') === 0) return;
+    this.emit('dispatch', {
+      task_id: occurrence.runtime.record.id,
+      run_id: occurrence.runId,
+      scheduled_at: occurrence.scheduledAt,
+      fired_at: occurrence.firedAt,
+    });
   }
 
   private compileTaskSchedule(schedule: unknown, now: number): CompiledSchedule {
@@ -357,6 +402,11 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
     throw new TaskNotActiveError(id, record.status, operation);
   }
 
+  /** A runtime for a task that no longer fires (completed, cancelled), to run it once. */
+  private async detachedRuntime(record: TaskRecord): Promise<TaskRuntime> {
+    return this.newRuntime(record, compileSchedule(record.schedule, { now: Date.parse(record.created_at) }), -1);
+  }
+
   private async restore(): Promise<void> {
     this.runtimes.clear();
     const now = this.options.clock.now();
@@ -368,10 +418,18 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
         this.fail(new Error(`task ${record.id} cannot be restored: ${(error as Error).message}`, { cause: error }));
         continue;
       }
+      const schedulable = record.status === 'active' || record.status === 'paused';
       const stored = record.next_fire_at === null ? -1 : Date.parse(record.next_fire_at);
       const next = record.status === 'active' && stored < 0 ? compiled.nextInstant(now - 1, record.fire_count) : stored;
-      this.addRuntime(record, compiled, next);
+      const runtime = schedulable ? this.addRuntime(record, compiled, next) : this.newRuntime(record, compiled, -1);
+      for (const run of record.in_flight) this.rerun(runtime, run);
     }
+    await this.relay.resume();
+  }
+
+  /** Runs again a run that was in flight when the previous process stopped: same id, same fire time. */
+  private rerun(runtime: TaskRuntime, run: InFlightRun): void {
+    this.dispatcher.offer(runtime, Date.parse(run.scheduled_at), run.trigger, { runId: run.run_id, recovered: true });
   }
 
   private newRuntime(record: TaskRecord, compiled: CompiledSchedule, nextAt: number): TaskRuntime {
@@ -416,13 +474,19 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       record.policies.misfire,
     );
     if (plan.missed > 0) this.emit('misfire', { task_id: record.id, run: plan.missedRun, skipped: plan.skipped });
-    const fireCount = record.fire_count + plan.counted;
+    const started: InFlightRun[] = [];
+    for (const scheduledAt of plan.run) {
+      const runId = this.dispatcher.offer(runtime, scheduledAt, 'schedule');
+      if (runId !== null)
+        started.push({ run_id: runId, scheduled_at: formatInstant(scheduledAt), trigger: 'schedule' });
+    }
     const next = plan.next;
     runtime.record = Object.freeze({
-      ...record,
+      ...runtime.record,
       status: next < 0 ? 'completed' : record.status,
       next_fire_at: next < 0 ? null : formatInstant(next),
-      fire_count: fireCount,
+      fire_count: record.fire_count + plan.counted,
+      in_flight: started.length === 0 ? runtime.record.in_flight : [...runtime.record.in_flight, ...started],
       updated_at: formatInstant(now),
     });
     if (next < 0) {
@@ -430,56 +494,25 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       this.runtimes.delete(record.id);
       this.emit('task-completed', { task_id: record.id });
     } else this.plan(runtime, next);
-    this.persist(runtime).catch((error: unknown) => this.fail(error));
-    for (const scheduledAt of plan.run) this.dispatcher.offer(runtime, scheduledAt, 'schedule');
-  }
-
-  private recordResult(runtime: TaskRuntime, result: RunResult): void {
-    runtime.record = Object.freeze({ ...runtime.record, last_run: result, updated_at: result.finished_at });
-    this.persist(runtime).catch((error: unknown) => this.fail(error));
-    this.emit('result', result);
-  }
-
-  /** Applies a change to a task and resolves once it is durable; on a failed write the change is undone. */
-  private async change(runtime: TaskRuntime, fields: Partial<TaskRecord>): Promise<TaskRecord> {
-    const before = runtime.record;
-    const after: TaskRecord = Object.freeze({
-      ...before,
-      ...fields,
-      updated_at: formatInstant(this.options.clock.now()),
-    });
-    runtime.record = after;
-    try {
-      await this.persist(runtime);
-    } catch (error) {
-      if (runtime.record === after) runtime.record = before;
-      throw error;
-    }
-    return after;
+    this.writer.persist(runtime).catch((error: unknown) => this.fail(error));
   }
 
   /**
-   * Writes the task's latest record. Writes of one task never overlap, and changes made while one
-   * is in flight are coalesced into the next, so a burst of fires costs few writes and an older
-   * snapshot never lands after a newer one.
+   * The result is durable (history and outbox) before the run leaves `in_flight`: a crash between
+   * the two runs it again rather than losing its result.
    */
-  private persist(runtime: TaskRuntime): Promise<void> {
-    runtime.dirty = true;
-    if (runtime.writing === null) {
-      const store = this.options.store;
-      const flush = async () => {
-        try {
-          while (runtime.dirty) {
-            runtime.dirty = false;
-            await store.update(runtime.record);
-          }
-        } finally {
-          runtime.writing = null;
-        }
-      };
-      runtime.writing = flush();
-    }
-    return runtime.writing;
+  private async recordResult(runtime: TaskRuntime, result: RunResult): Promise<void> {
+    const channels = this.relay.channelNames;
+    await this.options.store.recordRun(result, { retain: this.options.runRetention, channels });
+    runtime.record = Object.freeze({
+      ...runtime.record,
+      last_run: result,
+      in_flight: runtime.record.in_flight.filter((r) => r.run_id !== result.run_id),
+      updated_at: result.finished_at,
+    });
+    this.writer.persist(runtime).catch((error: unknown) => this.fail(error));
+    this.emit('result', result);
+    if (channels.length > 0) this.relay.send({ result, pending: channels });
   }
 
   private fail(error: unknown): void {

@@ -14,7 +14,7 @@ export interface TaskRuntime {
   /** Runs started or waiting for a concurrency slot (what the overlap policy looks at). */
   active: number;
   /** overlap `queue_one`: the fire waiting for the current run to end. */
-  queued: number | null;
+  queued: { readonly scheduledAt: number; readonly runId: string } | null;
   /** A store write is in flight; `dirty` asks for one more after it. */
   writing: Promise<void> | null;
   dirty: boolean;

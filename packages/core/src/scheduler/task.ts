@@ -34,8 +34,34 @@ export const misfirePolicySchema = z
   })
   .meta({ id: 'MisfirePolicy' });
 
+export const retryPolicySchema = z
+  .strictObject({
+    max_attempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .meta({ description: 'Attempts per fire, the first included. Default 3.' }),
+    backoff_base_ms: z.number().int().min(0).max(86_400_000).optional().meta({
+      description: 'Backoff before retry n is random in [0, min(cap, base × 2^(n-1))] (full jitter). Default 1000.',
+    }),
+    backoff_cap_ms: z.number().int().min(0).max(86_400_000).optional().meta({
+      description: 'Upper bound of one backoff; a Retry-After may ask for longer, up to 1 hour. Default 60000.',
+    }),
+  })
+  .refine(
+    (r) => r.backoff_base_ms === undefined || r.backoff_cap_ms === undefined || r.backoff_cap_ms >= r.backoff_base_ms,
+    {
+      message: 'must not be less than backoff_base_ms',
+      path: ['backoff_cap_ms'],
+    },
+  )
+  .meta({ id: 'RetryPolicy' });
+
 export const policiesSchema = z
   .strictObject({
+    retry: retryPolicySchema.optional(),
     misfire: misfirePolicySchema.optional(),
     overlap: z.enum(['allow', 'skip', 'queue_one']).optional().meta({
       description:
@@ -48,19 +74,27 @@ export type TaskPoliciesInput = z.input<typeof policiesSchema>;
 
 /** Policies with every default filled in. */
 export interface TaskPolicies {
+  readonly retry: { readonly max_attempts: number; readonly backoff_base_ms: number; readonly backoff_cap_ms: number };
   readonly misfire: { readonly catch_up: 'latest' | 'all' | 'none'; readonly grace_ms: number | null };
   readonly overlap: 'allow' | 'skip' | 'queue_one';
 }
 
 export const DEFAULT_POLICIES: TaskPolicies = Object.freeze({
+  retry: Object.freeze({ max_attempts: 3, backoff_base_ms: 1000, backoff_cap_ms: 60_000 }),
   misfire: Object.freeze({ catch_up: 'latest', grace_ms: null }),
   overlap: 'allow',
 });
 
 export function resolvePolicies(input: TaskPoliciesInput | undefined): TaskPolicies {
   // Most tasks take the defaults: share one frozen object rather than keep a copy per task.
-  if (input === undefined || (input.misfire === undefined && input.overlap === undefined)) return DEFAULT_POLICIES;
+  if (input === undefined || Object.values(input).every((v) => v === undefined)) return DEFAULT_POLICIES;
+  const retry = DEFAULT_POLICIES.retry;
   return {
+    retry: {
+      max_attempts: input.retry?.max_attempts ?? retry.max_attempts,
+      backoff_base_ms: input.retry?.backoff_base_ms ?? retry.backoff_base_ms,
+      backoff_cap_ms: input.retry?.backoff_cap_ms ?? retry.backoff_cap_ms,
+    },
     misfire: {
       catch_up: input?.misfire?.catch_up ?? DEFAULT_POLICIES.misfire.catch_up,
       grace_ms: input?.misfire?.grace_ms ?? null,
@@ -113,10 +147,24 @@ export interface RunResult {
   readonly finished_at: string;
   readonly attempts: number;
   readonly status: 'success' | 'failed';
-  /** The target's answer as text (a function's return value, JSON-encoded unless it is a string). */
+  /** The HTTP status of the last attempt, for HTTP targets; null otherwise. */
+  readonly http_status: number | null;
+  /**
+   * The target's answer as text (a function's return value, JSON-encoded unless it is a string;
+   * an HTTP response body), cut at the executor's limit.
+   */
   readonly content: string | null;
-  /** Why the run failed, when it did. */
+  /** True when `content` was cut. */
+  readonly truncated: boolean;
+  /** Why the run failed, when it did (network error, timeout, the function's error message). */
   readonly error: string | null;
+}
+
+/** A run started and not yet finished; kept in the task's record so a restart can run it again. */
+export interface InFlightRun {
+  readonly run_id: string;
+  readonly scheduled_at: string;
+  readonly trigger: RunResult['trigger'];
 }
 
 /** A task as stored and returned. Records are immutable snapshots: every change writes a new one. */
@@ -135,6 +183,11 @@ export interface TaskRecord {
   /** Fires dispatched from the schedule so far (what `limit` counts). */
   readonly fire_count: number;
   readonly last_run: RunResult | null;
+  /**
+   * Runs started and not finished. After a crash they run again, with the same run id and
+   * idempotency key, so a target sees at most a duplicate of an attempt that was in flight.
+   */
+  readonly in_flight: readonly InFlightRun[];
   /** With a client-chosen `task_id`: hash of the creating request, to tell a retry from a conflicting id. */
   readonly request_hash: string | null;
 }

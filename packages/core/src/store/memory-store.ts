@@ -1,9 +1,12 @@
 import { TaskConflictError } from '../errors.ts';
-import type { TaskRecord, TaskStatus } from '../scheduler/task.ts';
+import type { RunResult, TaskRecord, TaskStatus } from '../scheduler/task.ts';
 import {
   DEFAULT_PAGE_SIZE,
   decodeCursor,
   encodeCursor,
+  type OutboxEntry,
+  type RunPage,
+  type RunQuery,
   type TaskPage,
   type TaskQuery,
   type TaskStore,
@@ -16,6 +19,10 @@ import {
  */
 export class MemoryTaskStore implements TaskStore {
   private readonly tasks = new Map<string, TaskRecord>();
+  /** Per task, oldest first (run ids are UUIDv7, so also in id order). */
+  private readonly runs = new Map<string, RunResult[]>();
+  /** Insertion order is outbox order. */
+  private readonly outbox = new Map<string, OutboxEntry>();
 
   async insert(task: TaskRecord): Promise<void> {
     if (this.tasks.has(task.id)) throw new TaskConflictError(task.id, 'a task with this id exists');
@@ -48,6 +55,42 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   async loadSchedulable(): Promise<readonly TaskRecord[]> {
-    return [...this.tasks.values()].filter((t) => t.status === 'active' || t.status === 'paused');
+    return [...this.tasks.values()].filter(
+      (t) => t.status === 'active' || t.status === 'paused' || t.in_flight.length > 0,
+    );
+  }
+
+  async recordRun(result: RunResult, options: { retain: number; channels: readonly string[] }): Promise<void> {
+    const history = this.runs.get(result.task_id) ?? [];
+    history.push(result);
+    if (history.length > options.retain) history.splice(0, history.length - options.retain);
+    this.runs.set(result.task_id, history);
+    if (options.channels.length > 0) this.outbox.set(result.run_id, { result, pending: [...options.channels] });
+  }
+
+  async listRuns(taskId: string, query: RunQuery): Promise<RunPage> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const newestFirst = [...(this.runs.get(taskId) ?? [])].reverse();
+    const matching = before === undefined ? newestFirst : newestFirst.filter((r) => r.run_id < before);
+    const page = matching.slice(0, limit);
+    const last = page[page.length - 1];
+    return { runs: page, next_cursor: matching.length > limit && last ? encodeCursor(last.run_id) : null };
+  }
+
+  async listOutbox(query: { limit: number; after?: string }): Promise<readonly OutboxEntry[]> {
+    const after = query.after;
+    return [...this.outbox.values()]
+      .filter((e) => after === undefined || e.result.run_id > after)
+      .sort((a, b) => (a.result.run_id < b.result.run_id ? -1 : 1))
+      .slice(0, query.limit);
+  }
+
+  async confirmDelivery(runId: string, channel: string): Promise<void> {
+    const entry = this.outbox.get(runId);
+    if (!entry) return;
+    const pending = entry.pending.filter((c) => c !== channel);
+    if (pending.length === 0) this.outbox.delete(runId);
+    else this.outbox.set(runId, { ...entry, pending });
   }
 }

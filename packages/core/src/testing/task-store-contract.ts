@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { TaskConflictError } from '../errors.ts';
-import { DEFAULT_POLICIES, type TaskRecord } from '../scheduler/task.ts';
+import { DEFAULT_POLICIES, type RunResult, type TaskRecord } from '../scheduler/task.ts';
 import type { TaskStore } from '../store/task-store.ts';
 
 /** Registers one test; vitest's `it`, node:test's `test` and mocha's `it` all fit. */
@@ -19,7 +19,27 @@ function record(id: string, fields: Partial<TaskRecord> = {}): TaskRecord {
     next_fire_at: '2026-11-26T17:00:00Z',
     fire_count: 0,
     last_run: null,
+    in_flight: [],
     request_hash: 'hash',
+    ...fields,
+  };
+}
+
+function run(taskId: string, runId: string, fields: Partial<RunResult> = {}): RunResult {
+  return {
+    task_id: taskId,
+    requester_id: 'requester-a',
+    run_id: runId,
+    trigger: 'schedule',
+    scheduled_at: '2026-11-26T17:00:00Z',
+    fired_at: '2026-11-26T17:00:00.002Z',
+    finished_at: '2026-11-26T17:00:00.010Z',
+    attempts: 1,
+    status: 'success',
+    http_status: 200,
+    content: '{"ok":true}',
+    truncated: false,
+    error: null,
     ...fields,
   };
 }
@@ -54,20 +74,13 @@ export function taskStoreContract(test: TestRegistrar, createStore: () => TaskSt
 
   withStore('replaces a record on update', async (store) => {
     await store.insert(record('0001'));
-    const runs = {
-      task_id: '0001',
-      requester_id: 'requester-a',
-      run_id: 'run-1',
-      trigger: 'schedule' as const,
-      scheduled_at: '2026-11-26T17:00:00Z',
-      fired_at: '2026-11-26T17:00:00.002Z',
-      finished_at: '2026-11-26T17:00:00.010Z',
-      attempts: 1,
-      status: 'success' as const,
-      content: '{"ok":true}',
-      error: null,
-    };
-    const updated = record('0001', { status: 'paused', fire_count: 3, next_fire_at: null, last_run: runs });
+    const updated = record('0001', {
+      status: 'paused',
+      fire_count: 3,
+      next_fire_at: null,
+      last_run: run('0001', 'run-1', { status: 'failed', http_status: 503, error: 'HTTP 503', attempts: 3 }),
+      in_flight: [{ run_id: 'run-2', scheduled_at: '2026-12-03T17:00:00Z', trigger: 'schedule' }],
+    });
     await store.update(updated);
     assert.deepEqual(await store.get('0001'), updated);
   });
@@ -94,12 +107,50 @@ export function taskStoreContract(test: TestRegistrar, createStore: () => TaskSt
     assert.deepEqual(ids(await store.list({ requester_id: 'nobody' })), []);
   });
 
-  withStore('loads the tasks that may still fire', async (store) => {
+  withStore('loads the tasks that may still fire or have runs in flight', async (store) => {
+    const inFlight = [{ run_id: 'r', scheduled_at: '2026-11-26T17:00:00Z', trigger: 'schedule' as const }];
     await store.insert(record('0001', { status: 'active' }));
     await store.insert(record('0002', { status: 'paused' }));
     await store.insert(record('0003', { status: 'completed' }));
     await store.insert(record('0004', { status: 'cancelled' }));
+    await store.insert(record('0005', { status: 'completed', in_flight: inFlight }));
     const ids = (await store.loadSchedulable()).map((t) => t.id).sort();
-    assert.deepEqual(ids, ['0001', '0002']);
+    assert.deepEqual(ids, ['0001', '0002', '0005']);
+  });
+
+  withStore('keeps the newest runs of each task, newest first, a page at a time', async (store) => {
+    for (let i = 1; i <= 5; i++) await store.recordRun(run('task-a', `run-0${i}`), { retain: 3, channels: [] });
+    await store.recordRun(run('task-b', 'run-09'), { retain: 3, channels: [] });
+    const first = await store.listRuns('task-a', { limit: 2 });
+    assert.deepEqual(
+      first.runs.map((r) => r.run_id),
+      ['run-05', 'run-04'],
+    );
+    assert.notEqual(first.next_cursor, null);
+    const second = await store.listRuns('task-a', { limit: 2, cursor: first.next_cursor as string });
+    assert.deepEqual(
+      second.runs.map((r) => r.run_id),
+      ['run-03'],
+    );
+    assert.equal(second.next_cursor, null);
+    assert.deepEqual(await store.listRuns('task-b', {}), { runs: [run('task-b', 'run-09')], next_cursor: null });
+    assert.deepEqual((await store.listRuns('nobody', {})).runs, []);
+  });
+
+  withStore('holds results in the outbox until every channel confirms', async (store) => {
+    await store.recordRun(run('task-a', 'run-01'), { retain: 100, channels: ['amqp', 'ws'] });
+    await store.recordRun(run('task-a', 'run-02'), { retain: 100, channels: [] });
+    await store.recordRun(run('task-a', 'run-03'), { retain: 100, channels: ['amqp'] });
+    assert.deepEqual(await store.listOutbox({ limit: 10 }), [
+      { result: run('task-a', 'run-01'), pending: ['amqp', 'ws'] },
+      { result: run('task-a', 'run-03'), pending: ['amqp'] },
+    ]);
+    await store.confirmDelivery('run-01', 'amqp');
+    await store.confirmDelivery('run-03', 'amqp');
+    await store.confirmDelivery('run-03', 'amqp'); // a repeated confirmation is harmless
+    assert.deepEqual(await store.listOutbox({ limit: 10 }), [{ result: run('task-a', 'run-01'), pending: ['ws'] }]);
+    assert.deepEqual(await store.listOutbox({ limit: 10, after: 'run-01' }), []);
+    await store.confirmDelivery('run-01', 'ws');
+    assert.deepEqual(await store.listOutbox({ limit: 10 }), []);
   });
 }

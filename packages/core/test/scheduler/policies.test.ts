@@ -186,26 +186,46 @@ describe('lifecycle', () => {
     expect(scheduler.running).toBe(false);
   });
 
-  it('aborts runs still going after the stop deadline through their signal', async () => {
-    const { clock, scheduler, results } = await createHarness();
+  it('aborts runs still going after the stop deadline, keeps them in flight, and runs them again at the next start', async () => {
+    const store = new MemoryTaskStore();
+    const { clock, scheduler, results } = await createHarness({ store });
+    const aborted: unknown[] = [];
     scheduler.register(
       'hang',
       (_p, context) =>
         new Promise((_resolve, reject) =>
-          context.signal.addEventListener('abort', () => reject(context.signal.reason)),
+          context.signal.addEventListener('abort', () => {
+            aborted.push(context.signal.reason);
+            reject(context.signal.reason);
+          }),
         ),
     );
-    await scheduler.schedule({
+    const task = await scheduler.schedule({
       requester_id: 'r',
       schedule: { rules: [{ at: '2026-11-22T00:00:01Z' }] },
       target: { kind: 'function', name: 'hang' },
     });
     await clock.advance(1000);
     await scheduler.stop({ timeoutMs: 10 });
-    await new Promise((r) => setImmediate(r));
-    expect(results).toEqual([
-      expect.objectContaining({ status: 'failed', error: 'the scheduler stopped before the run finished' }),
-    ]);
+    expect(aborted).toHaveLength(1);
+    expect(results).toEqual([]);
+    const stored = (await store.get(task.id)) as TaskRecord;
+    expect(stored).toMatchObject({
+      status: 'completed',
+      in_flight: [{ scheduled_at: '2026-11-22T00:00:01Z', trigger: 'schedule' }],
+    });
+
+    const next = new Scheduler({ clock, store });
+    const keys: string[] = [];
+    next.register('hang', (_p, context) => keys.push(context.idempotency_key));
+    const rerun: string[] = [];
+    next.on('result', (r) => rerun.push(r.run_id));
+    await next.start();
+    await clock.advance(1);
+    expect(keys).toEqual([`${task.id}:2026-11-22T00:00:01Z`]);
+    expect(rerun).toEqual([stored.in_flight[0]?.run_id]);
+    expect((await next.get(task.id)).in_flight).toEqual([]);
+    await next.stop();
   });
 
   it('restores active and paused tasks from the store on start', async () => {
