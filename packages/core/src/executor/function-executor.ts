@@ -66,7 +66,9 @@ export class FunctionExecutor implements Executor {
       const value = await fn(isJsonObject(target['parameters']) ? target['parameters'] : {}, context);
       return { status: 'success', content: toContent(value), error: null };
     } catch (error) {
-      return { status: 'failed', content: null, error: error instanceof Error ? error.message : String(error) };
+      // Retryable: a thrown error is usually transient (a database hiccup); the retry policy bounds it.
+      const message = error instanceof Error ? error.message : String(error);
+      return { status: 'failed', content: null, error: message, retryable: true };
     }
   }
 }
