@@ -2,10 +2,11 @@ import { z } from 'zod';
 
 /**
  * The wire form of a schedule (snake_case JSON): the one source of truth for its shape. The
- * TypeScript types below are inferred from it, validation runs it, and the JSON Schema that the
- * OpenAPI/AsyncAPI documents and other languages use is generated from it.
- * Semantics are in docs/schedules.md; meaning beyond shape (zones, cron fields, durations,
- * dates) is checked by compile.ts, which reports problems with the same field paths.
+ * TypeScript types below are inferred from it and validation runs it; its JSON Schema (for the
+ * OpenAPI and AsyncAPI documents and the other languages' connectors) comes from
+ * `z.toJSONSchema()` on these same objects, which carry their descriptions as metadata.
+ * Semantics are in docs/schedules.md; meaning beyond shape (zones, cron fields, durations, dates)
+ * is checked by compile.ts, which reports problems with the same field paths.
  */
 
 const cronField = z
