@@ -172,8 +172,12 @@ export class CompiledSchedule {
     );
   }
 
-  /** Fires in [origin, through], counted up to `limit` (so the cost is bounded by it). */
-  private countFiresThrough(through: number): number {
+  /**
+   * How many fires fall in [beginning, through] and count towards `limit`, counted up to `limit`
+   * (so the cost is bounded by it); 0 for a schedule without a limit.
+   */
+  countFiresThrough(through: number): number {
+    if (this.limit === Number.POSITIVE_INFINITY) return 0;
     let n = 0;
     for (let t = this.origin - 1; n < this.limit; n++) {
       const instant = this.nextUnlimited(t);

@@ -216,7 +216,10 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       const existing = await this.findRecord(task_id);
       if (existing) return this.sameRequest(existing, requestHash);
     }
-    const first = compiled.nextInstant(now - 1, 0);
+    // Fires of the schedule before its creation count towards its limit (it is counted from the
+    // schedule's beginning), though they never run.
+    const firedBefore = compiled.countFiresThrough(now - 1);
+    const first = compiled.nextInstant(now - 1, firedBefore);
     if (first < 0) {
       throw new ScheduleValidationError([
         { path: 'schedule', message: `has no fire at or after ${formatInstant(now)} (past 'at', 'end' or 'limit')` },
@@ -233,7 +236,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       created_at: createdAt,
       updated_at: createdAt,
       next_fire_at: formatInstant(first),
-      fire_count: 0,
+      fire_count: firedBefore,
       last_run: null,
       in_flight: [],
       request_hash: requestHash,

@@ -180,7 +180,10 @@ export interface TaskRecord {
   readonly updated_at: string;
   /** The next fire (RFC 3339 UTC), or null when none is left or the task is cancelled. */
   readonly next_fire_at: string | null;
-  /** Fires dispatched from the schedule so far (what `limit` counts). */
+  /**
+   * Fires of the schedule used up so far, what `limit` counts: the runs dispatched, plus the fires
+   * between the schedule's beginning and the task's creation (they count, but never run).
+   */
   readonly fire_count: number;
   readonly last_run: RunResult | null;
   /**
