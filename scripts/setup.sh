@@ -47,8 +47,21 @@ ensure_pnpm() {
   hash -r
 }
 
+# sqlite3 (under store-sqlite) compiles its Node-API addon from source, and node-gyp cannot download
+# Node's headers here: point it at the ones Debian's nodejs package installs. Node-API is stable
+# across Node versions, so Node 20's headers build an addon that Node 24 loads.
+ensure_node_headers() {
+  if [ -n "${npm_config_nodedir:-}" ]; then return; fi
+  if [ -f /usr/include/node/node_api.h ]; then
+    export npm_config_nodedir=/usr
+  else
+    log "Node headers not found in /usr/include/node: installing sqlite3 may fail (Debian: apt-get install nodejs)"
+  fi
+}
+
 ensure_node
 ensure_pnpm
+ensure_node_headers
 cd "$root"
 pnpm install --frozen-lockfile --reporter=silent >&2
 pnpm -r --filter './packages/**' run build >&2

@@ -10,7 +10,9 @@ export type ErrorCode =
   | 'TASK_CONFLICT'
   | 'TASK_NOT_ACTIVE'
   | 'SCHEDULER_NOT_RUNNING'
-  | 'STORE_FAILURE';
+  | 'STORE_FAILURE'
+  | 'STORE_LOCKED'
+  | 'STORE_SCHEMA_UNSUPPORTED';
 
 /** One problem with an input: where (`rules[2].cron`) and why (`minute 61 out of 0-59`). */
 export interface ValidationIssue {
@@ -118,10 +120,13 @@ export class SchedulerNotRunningError extends SchedulerError {
   }
 }
 
+/** The codes a store reports: a failed read or write, a file another process holds, a schema too new. */
+export type StoreErrorCode = 'STORE_FAILURE' | 'STORE_LOCKED' | 'STORE_SCHEMA_UNSUPPORTED';
+
 /** A store failed to read or write; `cause` holds the driver's error. Nothing was acknowledged. */
 export class StoreError extends SchedulerError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('STORE_FAILURE', message, options);
+  constructor(message: string, options?: ErrorOptions & { readonly code?: StoreErrorCode }) {
+    super(options?.code ?? 'STORE_FAILURE', message, options);
   }
 }
 

@@ -12,6 +12,7 @@ export {
   ScheduleSearchLimitError,
   ScheduleValidationError,
   StoreError,
+  type StoreErrorCode,
   TaskConflictError,
   TaskNotActiveError,
   TaskNotFoundError,
@@ -74,6 +75,8 @@ export {
 export { MemoryTaskStore } from './store/memory-store.ts';
 export {
   DEFAULT_PAGE_SIZE,
+  decodeCursor,
+  encodeCursor,
   MAX_PAGE_SIZE,
   type OutboxEntry,
   type RunPage,

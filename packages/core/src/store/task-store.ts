@@ -68,7 +68,7 @@ export interface TaskStore {
     result: RunResult,
     options: { readonly retain: number; readonly channels: readonly string[] },
   ): Promise<void>;
-  /** A task's run history, newest first. */
+  /** A task's run history, newest first: by run id, which the Scheduler makes sortable by time (UUIDv7). */
   listRuns(taskId: string, query: RunQuery): Promise<RunPage>;
   /** Outbox entries in run id order (oldest first), after the run id `after`, at most `limit`. */
   listOutbox(query: { readonly limit: number; readonly after?: string }): Promise<readonly OutboxEntry[]>;

@@ -105,7 +105,7 @@ describe('result channels and the outbox', () => {
   /** A channel that fails until `up` is set, recording what it delivered. */
   function flakyChannel(name: string) {
     const delivered: RunResult[] = [];
-    const channel = {
+    const channel: ResultChannel & { up: boolean; delivered: RunResult[] } = {
       up: false,
       delivered,
       name,
@@ -113,7 +113,7 @@ describe('result channels and the outbox', () => {
         if (!channel.up) throw new Error(`${name} is down`);
         delivered.push(result);
       },
-    } satisfies ResultChannel & { up: boolean; delivered: RunResult[] };
+    };
     return channel;
   }
 
@@ -124,7 +124,11 @@ describe('result channels and the outbox', () => {
     const down = flakyChannel('ws');
     const { clock, scheduler } = await createHarness({ store, channels: [up, down] });
     scheduler.on('error', () => {});
-    await scheduler.schedule({ requester_id: 'r', schedule: { rules: [{ at: '2026-11-22T00:00:05Z' }] }, target: { kind: 'function', name: 'record' } });
+    await scheduler.schedule({
+      requester_id: 'r',
+      schedule: { rules: [{ at: '2026-11-22T00:00:05Z' }] },
+      target: { kind: 'function', name: 'record' },
+    });
     await clock.advance(6000);
     expect(up.delivered).toHaveLength(1);
     expect(down.delivered).toHaveLength(0);
@@ -143,7 +147,11 @@ describe('result channels and the outbox', () => {
     first.on('error', () => {});
     first.register('record', () => 'ok');
     await first.start();
-    await first.schedule({ requester_id: 'r', schedule: { rules: [{ at: '2026-11-22T00:00:05Z' }] }, target: { kind: 'function', name: 'record' } });
+    await first.schedule({
+      requester_id: 'r',
+      schedule: { rules: [{ at: '2026-11-22T00:00:05Z' }] },
+      target: { kind: 'function', name: 'record' },
+    });
     await clock.advance(6000);
     await first.stop();
     expect(await store.listOutbox({ limit: 10 })).toHaveLength(1);

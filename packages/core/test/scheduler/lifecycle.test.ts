@@ -282,7 +282,9 @@ describe('Scheduler: limit counts from the schedule’s beginning, not from crea
     const { clock, scheduler, calls } = await createHarness();
     // every 10 min from 23:40 (yesterday), limit 4: 23:40, 23:50, 00:00, 00:10. Created at 00:00:30.
     await clock.advance(30_000);
-    const task = await scheduler.schedule(recordTask({ rules: [{ every: 'PT10M', from: '2026-11-21T23:40:00Z' }], limit: 4 }));
+    const task = await scheduler.schedule(
+      recordTask({ rules: [{ every: 'PT10M', from: '2026-11-21T23:40:00Z' }], limit: 4 }),
+    );
     expect(task).toMatchObject({ fire_count: 3, next_fire_at: '2026-11-22T00:10:00Z' });
     await clock.advanceTo('2026-11-22T01:00:00Z');
     expect(calls.map((c) => c.scheduledAt)).toEqual(['2026-11-22T00:10:00.000Z']);
