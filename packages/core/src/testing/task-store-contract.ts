@@ -72,6 +72,36 @@ export function taskStoreContract(test: TestRegistrar, createStore: () => TaskSt
     assert.equal((await store.get('0001'))?.requester_id, 'requester-a');
   });
 
+  withStore('lets exactly one of two concurrent inserts of one id succeed', async (store) => {
+    const results = await Promise.allSettled([
+      store.insert(record('0001')),
+      store.insert(record('0001', { requester_id: 'b' })),
+    ]);
+    assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+    const rejected = results.find((r) => r.status === 'rejected');
+    assert.ok(rejected && rejected.reason instanceof TaskConflictError);
+  });
+
+  withStore('keeps ids and requester ids with separators and odd characters apart', async (store) => {
+    await store.insert(record('a', { requester_id: ':colon' }));
+    await store.insert(record('a:b', { requester_id: 'x' }));
+    await store.recordRun(run('a', 'run-1'), { retain: 10, channels: [] });
+    await store.recordRun(run('a:b', 'run-2'), { retain: 10, channels: [] });
+    assert.equal((await store.get('a:b'))?.requester_id, 'x');
+    assert.deepEqual(
+      (await store.list({ requester_id: ':colon' })).tasks.map((t) => t.id),
+      ['a'],
+    );
+    assert.deepEqual(
+      (await store.listRuns('a', {})).runs.map((r) => r.run_id),
+      ['run-1'],
+    );
+    assert.deepEqual(
+      (await store.listRuns('a:b', {})).runs.map((r) => r.run_id),
+      ['run-2'],
+    );
+  });
+
   withStore('replaces a record on update', async (store) => {
     await store.insert(record('0001'));
     const updated = record('0001', {
