@@ -9,6 +9,8 @@ import type { TaskRuntime } from './task-runtime.ts';
 export interface Occurrence {
   readonly runtime: TaskRuntime;
   readonly scheduledAt: number;
+  /** `scheduledAt` as RFC 3339, formatted once: it goes into every attempt's key and the result. */
+  readonly scheduledAtText: string;
   readonly trigger: RunResult['trigger'];
   readonly runId: string;
   /** Set when the first attempt starts. */
@@ -73,7 +75,7 @@ export class Dispatcher {
     runtime: TaskRuntime,
     scheduledAt: number,
     trigger: RunResult['trigger'],
-    options: { runId?: string; recovered?: boolean } = {},
+    options: { runId?: string; recovered?: boolean; scheduledAtText?: string } = {},
   ): string | null {
     if (trigger === 'schedule' && !options.recovered && runtime.active > 0) {
       const overlap = runtime.record.policies.overlap;
@@ -90,6 +92,7 @@ export class Dispatcher {
     const occurrence: Occurrence = {
       runtime,
       scheduledAt,
+      scheduledAtText: options.scheduledAtText ?? formatInstant(scheduledAt),
       trigger,
       runId: options.runId ?? this.newId(),
       firedAt: 0,
@@ -141,7 +144,7 @@ export class Dispatcher {
       run_id: occurrence.runId,
       scheduled_at: occurrence.scheduledAt,
       attempt: occurrence.attempt,
-      idempotency_key: `${task.id}:${formatInstant(occurrence.scheduledAt)}`,
+      idempotency_key: `${task.id}:${occurrence.scheduledAtText}`,
       signal: this.abort.signal,
     };
     const outcome: Promise<ExecutionOutcome> = executor
@@ -185,7 +188,7 @@ export class Dispatcher {
   }
 
   private finishRun(occurrence: Occurrence, outcome: ExecutionOutcome): void {
-    const { runtime, scheduledAt, runId, trigger } = occurrence;
+    const { runtime, scheduledAtText, runId, trigger } = occurrence;
     runtime.active--;
     const task = runtime.record;
     this.hooks.onResult(runtime, {
@@ -193,7 +196,7 @@ export class Dispatcher {
       requester_id: task.requester_id,
       run_id: runId,
       trigger,
-      scheduled_at: formatInstant(scheduledAt),
+      scheduled_at: scheduledAtText,
       fired_at: formatInstant(occurrence.firedAt),
       finished_at: formatInstant(this.clock.now()),
       attempts: occurrence.attempt,

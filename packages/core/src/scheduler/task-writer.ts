@@ -21,25 +21,31 @@ export class TaskWriter {
   persist(runtime: TaskRuntime): Promise<void> {
     runtime.dirty = true;
     if (runtime.writing === null) {
-      const flush = async () => {
-        try {
-          while (runtime.dirty) {
-            runtime.dirty = false;
-            await this.store.update(runtime.record);
-          }
-        } finally {
-          runtime.writing = null;
-        }
-      };
-      const writing = flush();
+      const writing = this.flush(runtime);
       runtime.writing = writing;
       this.inProgress.add(writing);
-      writing.then(
-        () => this.inProgress.delete(writing),
-        () => this.inProgress.delete(writing),
-      );
     }
     return runtime.writing;
+  }
+
+  /** Writes until the runtime is clean; promise callbacks, not async/await, to allocate less per write. */
+  private flush(runtime: TaskRuntime): Promise<void> {
+    runtime.dirty = false;
+    return this.store.update(runtime.record).then(
+      () => {
+        if (runtime.dirty) return this.flush(runtime);
+        this.done(runtime);
+      },
+      (error: unknown) => {
+        this.done(runtime);
+        throw error;
+      },
+    );
+  }
+
+  private done(runtime: TaskRuntime): void {
+    if (runtime.writing !== null) this.inProgress.delete(runtime.writing);
+    runtime.writing = null;
   }
 
   /** Applies `fields` and resolves once durable; on a failed write the change is undone and the error thrown. */
