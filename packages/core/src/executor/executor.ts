@@ -10,7 +10,11 @@ export interface RunContext {
   readonly attempt: number;
   /** `<task_id>:<scheduled_at>`: the same for every attempt of one occurrence, so targets can de-duplicate. */
   readonly idempotency_key: string;
-  /** Aborted when the scheduler is stopped with runs still going past its deadline. */
+  /**
+   * Aborted when the scheduler is stopped with runs still going past its deadline. One signal is
+   * shared by every run of a scheduler (an AbortController per run costs more than a burst can
+   * afford), so an executor that adds a listener per attempt must remove it when the attempt ends.
+   */
   readonly signal: AbortSignal;
 }
 
@@ -46,6 +50,9 @@ export interface Executor {
   validate(target: TaskTarget): readonly ValidationIssue[];
   /** Performs one attempt. Never rejects for a target's failure: that is an outcome. */
   execute(target: TaskTarget, context: RunContext): Promise<ExecutionOutcome>;
-  /** Releases connections and the like when the scheduler stops. */
+  /**
+   * Releases connections and the like. The Scheduler does not own the executors it is given and
+   * never calls this: whoever made the executor closes it, after `scheduler.stop()`.
+   */
   close?(): Promise<void>;
 }
