@@ -512,7 +512,7 @@ async function parent(): Promise<void> {
   printTable(latenessRows, 2);
   const noiseMax = med(noiseJob, 'maxMs');
   console.log(
-    `\ncontrol: the machine held a bare poll loop up for ${count(med(noiseJob, 'stallMs'))} ms in all (gaps beyond 1 ms, median of rounds); on a 1-per-ms schedule that alone makes about as many tasks > 1 ms late (p99 <= 1 ms allows ${count(TASKS / 100)}).`,
+    `\ncontrol: the machine stalled a bare poll loop for ${count(med(noiseJob, 'stallMs'))} ms in all (gaps beyond 1 ms, median of rounds); on a 1-per-ms schedule that alone makes about as many tasks > 1 ms late (p99 <= 1 ms allows ${count(TASKS / 100)}).`,
   );
   if (noiseMax > TARGET_MAX_MS) {
     console.log(

@@ -91,24 +91,45 @@ export function isDateOnly(text: string): boolean {
 }
 
 const scratch: CivilDate = { year: 0, month: 0, day: 0 };
+/** The text is written here and read out as one flat string (see formatInstant). */
+const text = Buffer.alloc(32);
 
-function pad2(n: number): string {
-  return n < 10 ? `0${n}` : `${n}`;
+function writeDigits(value: number, digits: number, at: number): number {
+  let v = value;
+  for (let i = digits - 1; i >= 0; i--) {
+    text[at + i] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  return at + digits;
 }
 
 /**
  * Formats an instant as RFC 3339 in UTC: `2026-11-26T13:30:00Z`, with milliseconds only when
- * non-zero. Hand-rolled because it runs several times per fire and `toISOString()` plus trimming
- * cost three times as much.
+ * non-zero. Written into a byte buffer rather than concatenated: these strings live in every task
+ * record, and a concatenated string keeps its pieces alive (140-170 bytes instead of 40, measured);
+ * it is also three times faster than `toISOString()` plus trimming. Years 0-9999 only.
  */
 export function formatInstant(instant: number): string {
   const days = Math.floor(instant / DAY_MS);
   const date = unsafeCivilFromDays(days, scratch);
   const ms = instant - days * DAY_MS;
   const totalSeconds = Math.floor(ms / 1000);
-  const millis = ms - totalSeconds * 1000;
-  const time = `${pad2(Math.floor(totalSeconds / 3600))}:${pad2(Math.floor(totalSeconds / 60) % 60)}:${pad2(totalSeconds % 60)}`;
-  const fraction = millis === 0 ? '' : `.${String(Math.floor(millis)).padStart(3, '0')}`;
-  const year = date.year >= 0 && date.year <= 9999 ? String(date.year).padStart(4, '0') : String(date.year);
-  return `${year}-${pad2(date.month)}-${pad2(date.day)}T${time}${fraction}Z`;
+  const millis = Math.floor(ms - totalSeconds * 1000);
+  let at = writeDigits(date.year, 4, 0);
+  text[at++] = 0x2d;
+  at = writeDigits(date.month, 2, at);
+  text[at++] = 0x2d;
+  at = writeDigits(date.day, 2, at);
+  text[at++] = 0x54; // T
+  at = writeDigits(Math.floor(totalSeconds / 3600), 2, at);
+  text[at++] = 0x3a;
+  at = writeDigits(Math.floor(totalSeconds / 60) % 60, 2, at);
+  text[at++] = 0x3a;
+  at = writeDigits(totalSeconds % 60, 2, at);
+  if (millis !== 0) {
+    text[at++] = 0x2e;
+    at = writeDigits(millis, 3, at);
+  }
+  text[at++] = 0x5a; // Z
+  return text.toString('latin1', 0, at);
 }

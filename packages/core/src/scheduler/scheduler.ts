@@ -92,6 +92,8 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
   private transition: Promise<void> | null = null;
   /** Results being written; stop() waits until none is. */
   private recording = 0;
+  private lastNow = Number.NaN;
+  private lastNowText = '';
   private recordingDone: (() => void) | null = null;
 
   constructor(options: SchedulerOptions = {}) {
@@ -437,7 +439,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
   }
 
   private newRuntime(record: TaskRecord, compiled: CompiledSchedule, nextAt: number): TaskRuntime {
-    return { record, compiled, nextAt, entry: null, active: 0, queued: null, writing: null, dirty: false };
+    return { record, compiled, nextAt, entry: null, active: 0, queued: null };
   }
 
   private addRuntime(record: TaskRecord, compiled: CompiledSchedule, nextAt: number): TaskRuntime {
@@ -487,25 +489,29 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       record.policies.misfire,
     );
     if (plan.missed > 0) this.emit('misfire', { task_id: record.id, run: plan.missedRun, skipped: plan.skipped });
-    const started: InFlightRun[] = [];
+    let inFlight = record.in_flight;
     for (const scheduledAt of plan.run) {
-      const runId = this.dispatcher.offer(runtime, scheduledAt, 'schedule');
-      if (runId !== null)
-        started.push({ run_id: runId, scheduled_at: formatInstant(scheduledAt), trigger: 'schedule' });
+      const scheduledAtText = formatInstant(scheduledAt);
+      const runId = this.dispatcher.offer(runtime, scheduledAt, 'schedule', { scheduledAtText });
+      if (runId === null) continue;
+      const run: InFlightRun = { run_id: runId, scheduled_at: scheduledAtText, trigger: 'schedule' };
+      inFlight = inFlight.length === 0 ? [run] : [...inFlight, run];
     }
     const next = plan.next;
-    runtime.record = Object.freeze({
-      ...runtime.record,
+    // Not frozen here or in recordResult: these copies are made per run, and freezing costs more
+    // than the copy. Records are read-only by type; schedule() freezes what it hands out first.
+    runtime.record = {
+      ...record,
       status: next < 0 ? 'completed' : record.status,
       next_fire_at: next < 0 ? null : formatInstant(next),
       fire_count: record.fire_count + plan.counted,
-      in_flight: started.length === 0 ? runtime.record.in_flight : [...runtime.record.in_flight, ...started],
-      updated_at: formatInstant(now),
-    });
+      in_flight: inFlight,
+      updated_at: this.formatNow(now),
+    };
     if (next < 0) {
       runtime.nextAt = -1;
       this.runtimes.delete(record.id);
-      this.emit('task-completed', { task_id: record.id });
+      if (this.listenerCount('task-completed') > 0) this.emit('task-completed', { task_id: record.id });
     } else this.plan(runtime, next);
     this.writer.persist(runtime).catch((error: unknown) => this.fail(error));
   }
@@ -523,12 +529,12 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       .then(
         () => {
           const record = runtime.record;
-          runtime.record = Object.freeze({
+          runtime.record = {
             ...record,
             last_run: result,
             in_flight: record.in_flight.length === 1 ? [] : record.in_flight.filter((r) => r.run_id !== result.run_id),
             updated_at: result.finished_at,
-          });
+          };
           this.writer.persist(runtime).catch((error: unknown) => this.fail(error));
           this.emit('result', result);
           if (channels.length > 0) this.relay.send({ result, pending: channels });
@@ -541,6 +547,15 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
           this.recordingDone = null;
         }
       });
+  }
+
+  /** formatInstant(now), remembered: every task of a burst fires at the same `now`. */
+  private formatNow(now: number): string {
+    if (now !== this.lastNow) {
+      this.lastNow = now;
+      this.lastNowText = formatInstant(now);
+    }
+    return this.lastNowText;
   }
 
   private fail(error: unknown): void {

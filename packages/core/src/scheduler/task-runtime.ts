@@ -15,7 +15,4 @@ export interface TaskRuntime {
   active: number;
   /** overlap `queue_one`: the fire waiting for the current run to end. */
   queued: { readonly scheduledAt: number; readonly runId: string } | null;
-  /** A store write is in flight; `dirty` asks for one more after it. */
-  writing: Promise<void> | null;
-  dirty: boolean;
 }

@@ -2,15 +2,39 @@ import type { TaskStore } from '../store/task-store.ts';
 import type { TaskRecord } from './task.ts';
 import type { TaskRuntime } from './task-runtime.ts';
 
+interface Batch {
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Fire-and-forget callers attach their own handler; this one keeps an unobserved failure quiet.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
 /**
- * Writes tasks' latest records to the store. Writes of one task never overlap, and changes made
- * while one is in flight are coalesced into the next, so a burst of fires costs few writes and an
- * older snapshot never lands after a newer one.
+ * Writes tasks' latest records to the store in batches, one batch at a time: every task changed
+ * while the previous batch was being written (or during this event-loop turn) is written once in
+ * the next. A quick run's fire and result become one write; a burst of 10,000 fires is one pass,
+ * not 10,000 promise chains; and since batches never overlap, an older snapshot of a task never
+ * lands after a newer one.
  */
 export class TaskWriter {
   private readonly store: TaskStore;
   private readonly now: () => string;
-  private readonly inProgress = new Set<Promise<void>>();
+  private dirty = new Set<TaskRuntime>();
+  /** Settles when the batch holding the current dirty tasks is durable. */
+  private pending: Batch | null = null;
+  private writing: Promise<void> | null = null;
+  private scheduled = false;
 
   constructor(store: TaskStore, now: () => string) {
     this.store = store;
@@ -19,33 +43,13 @@ export class TaskWriter {
 
   /** Writes the runtime's current record; resolves once a write containing it is durable. */
   persist(runtime: TaskRuntime): Promise<void> {
-    runtime.dirty = true;
-    if (runtime.writing === null) {
-      const writing = this.flush(runtime);
-      runtime.writing = writing;
-      this.inProgress.add(writing);
+    this.dirty.add(runtime);
+    this.pending ??= newBatch();
+    if (!this.scheduled && this.writing === null) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
     }
-    return runtime.writing;
-  }
-
-  /** Writes until the runtime is clean; promise callbacks, not async/await, to allocate less per write. */
-  private flush(runtime: TaskRuntime): Promise<void> {
-    runtime.dirty = false;
-    return this.store.update(runtime.record).then(
-      () => {
-        if (runtime.dirty) return this.flush(runtime);
-        this.done(runtime);
-      },
-      (error: unknown) => {
-        this.done(runtime);
-        throw error;
-      },
-    );
-  }
-
-  private done(runtime: TaskRuntime): void {
-    if (runtime.writing !== null) this.inProgress.delete(runtime.writing);
-    runtime.writing = null;
+    return this.pending.promise;
   }
 
   /** Applies `fields` and resolves once durable; on a failed write the change is undone and the error thrown. */
@@ -62,8 +66,30 @@ export class TaskWriter {
     return after;
   }
 
-  /** Waits for every write in progress. */
+  /** Waits until every write asked for so far is done (or failed). */
   async settle(): Promise<void> {
-    await Promise.allSettled([...this.inProgress]);
+    while (this.pending !== null || this.writing !== null) {
+      await Promise.allSettled([this.writing, this.pending?.promise]);
+    }
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batch = this.pending;
+    if (batch === null) return;
+    const runtimes = this.dirty;
+    this.dirty = new Set();
+    this.pending = null;
+    // Each task's record as it is now: later changes go to the next batch.
+    const writes = [...runtimes].map((runtime) => this.store.update(runtime.record));
+    const writing = Promise.all(writes).then(
+      () => batch.resolve(),
+      (error: unknown) => batch.reject(error),
+    );
+    this.writing = writing;
+    void writing.then(() => {
+      this.writing = null;
+      if (this.pending !== null) this.flush();
+    });
   }
 }

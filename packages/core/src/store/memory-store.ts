@@ -15,7 +15,8 @@ import {
 /**
  * The reference store: tasks in a Map, gone when the process ends. The default for embedded use
  * and tests; use a durable store (store-sqlite) where tasks must survive a restart.
- * Records are frozen snapshots, so the store keeps the caller's object without copying it.
+ * Records are read-only snapshots (the Scheduler never changes one it has handed over), so the store
+ * keeps the caller's object without copying it.
  */
 export class MemoryTaskStore implements TaskStore {
   private readonly tasks = new Map<string, TaskRecord>();
@@ -30,7 +31,7 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   async update(task: TaskRecord): Promise<void> {
-    this.tasks.set(task.id, Object.freeze(task));
+    this.tasks.set(task.id, task);
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {
