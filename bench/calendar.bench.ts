@@ -19,6 +19,7 @@ import type { CompiledSchedule, Rule } from '@br-sdk/schedule';
 import { cron, every, union } from '@br-sdk/schedule';
 import { type Cron as CronScheduleCron, parseCronExpression } from 'cron-schedule';
 import { Cron as CronerJob } from 'croner';
+import { median } from './lib/stats.ts';
 
 // Pinned so that cron-schedule, which reads the process's wall clock, is zone-free on any machine.
 Object.assign(process.env, { TZ: 'UTC' });
@@ -109,12 +110,6 @@ function sample(impl: Impl, ms: number): number {
     elapsed = performance.now() - t0;
   } while (elapsed < ms);
   return (ops / elapsed) * 1000;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** Our first 50 fires of `crons` against croner's: proof that both answer the same question. */

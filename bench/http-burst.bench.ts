@@ -44,6 +44,7 @@ import { join } from 'node:path';
 import { type Executor, type RunContext, Scheduler, type TaskTarget } from '@br-sdk/schedule';
 import { HttpExecutor } from '@br-sdk/schedule-executor-http';
 import { Agent, request } from 'undici';
+import { median } from './lib/stats.ts';
 
 const TASKS = 10_000;
 const CONCURRENCY = Number(process.env['HTTP_BURST_CONCURRENCY'] ?? 100);
@@ -293,12 +294,6 @@ async function executorRound(url: string): Promise<Sample> {
 }
 
 // --- measurement and report ---------------------------------------------------------------------
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 function summarize(samples: Sample[]) {
   const stat = (values: number[]) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });

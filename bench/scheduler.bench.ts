@@ -35,11 +35,13 @@
  *
  * Direct run: node --conditions=source bench/scheduler.bench.ts (run.ts adds the flag).
  */
-import { spawn } from 'node:child_process';
 import { Scheduler } from '@br-sdk/schedule';
 import { parseCronExpression } from 'cron-schedule';
 import { TimerBasedCronScheduler } from 'cron-schedule/schedulers/timer-based.js';
 import { Cron } from 'croner';
+import { type ChildOutcome, runChildJob } from './lib/child-job.ts';
+import { count, printTable, ratio } from './lib/report.ts';
+import { median } from './lib/stats.ts';
 
 const TASKS = 10_000;
 const SPREAD_MS = 10_000;
@@ -337,50 +339,10 @@ async function childMemory(job: Job): Promise<Record<string, unknown>> {
 
 // --- parent side --------------------------------------------------------------------------------
 
-interface Outcome {
-  job: Job;
-  result: Record<string, number | number[] | undefined> | null;
-  error: string | null;
-}
+type Outcome = ChildOutcome<Job, Record<string, number | number[] | undefined>>;
 
 function runChild(job: Job): Promise<Outcome> {
-  const args = [...process.execArgv];
-  args.push('--expose-gc');
-  args.push(import.meta.filename, '--child', JSON.stringify(job));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, TZ: 'UTC' },
-    });
-    let stdout = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-    }, CHILD_TIMEOUT_MS[job.scenario]);
-    const finish = (error: string | null) => {
-      clearTimeout(timer);
-      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      const result = error === null && line ? JSON.parse(line.slice(7)) : null;
-      resolve({ job, result, error: error ?? (result ? null : 'no RESULT line') });
-    };
-    child.on('error', (error) => finish(error.message));
-    child.on('close', (code, signal) => {
-      if (timedOut) finish(`killed after the ${CHILD_TIMEOUT_MS[job.scenario]} ms timeout`);
-      else finish(code === 0 ? null : `exit ${code ?? signal}`);
-    });
-  });
-}
-
-function median(values: number[]): number {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return runChildJob(import.meta.filename, job, CHILD_TIMEOUT_MS[job.scenario], { ...process.env, TZ: 'UTC' });
 }
 
 const LABELS: Record<ImplName, string> = {
@@ -663,20 +625,6 @@ async function parent(): Promise<void> {
 
 function ms(x: number): string {
   return Number.isFinite(x) ? x.toFixed(Math.abs(x) < 10 ? 3 : 1) : 'n/a';
-}
-function count(x: number): string {
-  return Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a';
-}
-function ratio(x: number): string {
-  return Number.isFinite(x) ? `${x.toFixed(x < 10 ? 2 : 1)}x` : 'n/a';
-}
-function printTable(rows: string[][], leftColumns: number): void {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length))) ?? [];
-  const line = (row: string[]) =>
-    `| ${row.map((cell, i) => (i < leftColumns ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join(' | ')} |`;
-  console.log(line(rows[0] as string[]));
-  console.log(line(widths.map((w, i) => (i < leftColumns ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`))));
-  for (const row of rows.slice(1)) console.log(line(row));
 }
 
 // --- entry ---------------------------------------------------------------------------------------

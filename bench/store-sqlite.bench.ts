@@ -25,13 +25,15 @@
  *
  * Direct run: node --conditions=source bench/store-sqlite.bench.ts (run.ts adds the flag).
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryTaskStore, Scheduler, type TaskStore } from '@br-sdk/schedule';
 import { FakeClock } from '@br-sdk/schedule/testing';
 import { SqliteTaskStore, type SynchronousMode } from '@br-sdk/schedule-sqlite';
+import { type ChildOutcome, runChildJob } from './lib/child-job.ts';
+import { count, printTable, ratio } from './lib/report.ts';
+import { median } from './lib/stats.ts';
 
 const REGISTER_TASKS = 20_000;
 /** With few calls in flight each task, or a few, pay a whole commit (an fsync with 'full'): fewer tasks suffice. */
@@ -213,46 +215,12 @@ async function childReference(): Promise<Record<string, unknown>> {
 
 // --- parent side --------------------------------------------------------------------------------
 
-interface Outcome {
-  job: Job;
-  result: Record<string, number | boolean | null> | null;
-  error: string | null;
-}
+type Outcome = ChildOutcome<Job, Record<string, number | boolean | null>>;
 
+/** A restore job learns when it was spawned, to time from process start to its first fire. */
 function runChild(job: Job): Promise<Outcome> {
-  const args = [...process.execArgv, '--expose-gc', import.meta.filename, '--child'];
-  return new Promise((resolve) => {
-    const spawned = { ...job, ...(job.scenario === 'restore' ? { spawnedAt: Date.now() } : {}) };
-    const child = spawn(process.execPath, [...args, JSON.stringify(spawned)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-    }, CHILD_TIMEOUT_MS[job.scenario]);
-    const finish = (error: string | null) => {
-      clearTimeout(timer);
-      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      const result = error === null && line ? JSON.parse(line.slice(7)) : null;
-      resolve({ job, result, error: error ?? (result ? null : 'no RESULT line') });
-    };
-    child.on('error', (error) => finish(error.message));
-    child.on('close', (code, signal) => {
-      if (timedOut) finish(`killed after the ${CHILD_TIMEOUT_MS[job.scenario]} ms timeout`);
-      else finish(code === 0 ? null : `exit ${code ?? signal}`);
-    });
-  });
-}
-
-function median(values: number[]): number {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const spawned = job.scenario === 'restore' ? { ...job, spawnedAt: Date.now() } : job;
+  return runChildJob(import.meta.filename, spawned, CHILD_TIMEOUT_MS[job.scenario]);
 }
 
 const STORE_LABELS: Record<StoreKind, string> = {
@@ -456,21 +424,6 @@ async function parent(): Promise<void> {
 }
 
 // --- report helpers ------------------------------------------------------------------------------
-
-function count(x: number): string {
-  return Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a';
-}
-function ratio(x: number): string {
-  return Number.isFinite(x) ? `${x.toFixed(x < 10 ? 2 : 1)}x` : 'n/a';
-}
-function printTable(rows: string[][], leftColumns: number): void {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length))) ?? [];
-  const line = (row: string[]) =>
-    `| ${row.map((cell, i) => (i < leftColumns ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join(' | ')} |`;
-  console.log(line(rows[0] as string[]));
-  console.log(line(widths.map((w, i) => (i < leftColumns ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`))));
-  for (const row of rows.slice(1)) console.log(line(row));
-}
 
 // --- entry ---------------------------------------------------------------------------------------
 
