@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { TaskConflictError } from '../errors.ts';
-import type { RunResult, TaskRecord } from '../scheduler/task.ts';
+import type { TaskRecord } from '../scheduler/task.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import { sampleTaskRecord as record, sampleRunResult as run } from './samples.ts';
 
