@@ -51,6 +51,19 @@ const brand: unique symbol = Symbol('CompiledSchedule');
 const NO_EXCLUSIONS: readonly ExclusionEngine[] = Object.freeze([]);
 
 /**
+ * `start`/`end`/`limit` and where `limit` counts from (`start`, else the earliest `every` anchor or
+ * `at`, else creation). In one object because V8 boxes each double field of an object on its own:
+ * most schedules have no bounds and share {@link UNBOUNDED}, which saves ~60 bytes per task.
+ */
+interface Bounds {
+  readonly start: number;
+  readonly end: number;
+  readonly limit: number;
+  readonly origin: number;
+}
+const UNBOUNDED: Bounds = Object.freeze({ start: -Infinity, end: Infinity, limit: Infinity, origin: -Infinity });
+
+/**
  * A validated, immutable schedule: the only form the Scheduler accepts. Its `spec` is the
  * normalised wire form (crontab input turned into a full spec, `every.from` filled in), so storing
  * `spec` and compiling it again gives the same fires.
@@ -66,11 +79,7 @@ export class CompiledSchedule {
   readonly timezone: string;
   private readonly rules: readonly RuleEngine[];
   private readonly exclusions: readonly ExclusionEngine[];
-  private readonly start: number;
-  private readonly end: number;
-  private readonly limit: number;
-  /** Where `limit` counts from: `start`, else the earliest `every` anchor or `at`, else creation. */
-  private readonly origin: number;
+  private readonly bounds: Bounds;
 
   /** @internal Use {@link compileSchedule}. */
   constructor(parts: {
@@ -87,15 +96,14 @@ export class CompiledSchedule {
     this.timezone = parts.zone.name;
     this.rules = parts.rules;
     this.exclusions = parts.exclusions;
-    this.start = parts.start;
-    this.end = parts.end;
-    this.limit = parts.limit;
-    this.origin = parts.origin;
+    const { start, end, limit, origin } = parts;
+    const unbounded = start === -Infinity && end === Infinity && limit === Infinity;
+    this.bounds = unbounded ? UNBOUNDED : Object.freeze({ start, end, limit, origin });
   }
 
   /** The number of fires the schedule allows in all (`limit`), or Infinity. */
   get maxFires(): number {
-    return this.limit;
+    return this.bounds.limit;
   }
 
   /**
@@ -104,9 +112,10 @@ export class CompiledSchedule {
    * (the Scheduler keeps it); without it, a schedule with a `limit` counts them.
    */
   nextInstant(after: number, fired?: number): number {
-    if (this.limit !== Number.POSITIVE_INFINITY) {
+    const { limit } = this.bounds;
+    if (limit !== Number.POSITIVE_INFINITY) {
       const count = fired ?? this.countFiresThrough(after);
-      if (count >= this.limit) return -1;
+      if (count >= limit) return -1;
     }
     return this.nextUnlimited(after);
   }
@@ -126,7 +135,7 @@ export class CompiledSchedule {
     }
     const out: Date[] = [];
     let t = typeof from === 'number' ? from : from.getTime();
-    let fired = this.limit === Number.POSITIVE_INFINITY ? 0 : this.countFiresThrough(t);
+    let fired = this.bounds.limit === Number.POSITIVE_INFINITY ? 0 : this.countFiresThrough(t);
     while (out.length < count) {
       const instant = this.nextInstant(t, fired);
       if (instant < 0) break;
@@ -142,7 +151,7 @@ export class CompiledSchedule {
    * (`start`; else its earliest `every` anchor or `at`; else creation) do not.
    */
   countsTowardLimit(instant: number): boolean {
-    return instant >= this.origin;
+    return instant >= this.bounds.origin;
   }
 
   /** The schedule's wire form, for `JSON.stringify`. */
@@ -151,14 +160,15 @@ export class CompiledSchedule {
   }
 
   private nextUnlimited(after: number): number {
-    let t = Math.max(after, this.start - 1);
+    const { start, end } = this.bounds;
+    let t = Math.max(after, start - 1);
     for (let i = 0; i < MAX_EXCLUDED_CANDIDATES; i++) {
       let candidate = -1;
       for (const rule of this.rules) {
         const instant = rule.next(t);
         if (instant >= 0 && (candidate < 0 || instant < candidate)) candidate = instant;
       }
-      if (candidate < 0 || candidate >= this.end) return -1;
+      if (candidate < 0 || candidate >= end) return -1;
       let resume = -1;
       for (const exclusion of this.exclusions) {
         const skip = exclusion.skipFrom(candidate);
@@ -177,9 +187,10 @@ export class CompiledSchedule {
    * (so the cost is bounded by it); 0 for a schedule without a limit.
    */
   countFiresThrough(through: number): number {
-    if (this.limit === Number.POSITIVE_INFINITY) return 0;
+    const { limit, origin } = this.bounds;
+    if (limit === Number.POSITIVE_INFINITY) return 0;
     let n = 0;
-    for (let t = this.origin - 1; n < this.limit; n++) {
+    for (let t = origin - 1; n < limit; n++) {
       const instant = this.nextUnlimited(t);
       if (instant < 0 || instant > through) break;
       t = instant;

@@ -36,6 +36,9 @@ import { TaskWriter } from './task-writer.ts';
 
 type State = 'stopped' | 'starting' | 'running' | 'stopping';
 
+/** Most tasks have no run in flight most of the time: they share this one empty list. */
+const NO_RUNS: readonly InFlightRun[] = Object.freeze([]);
+
 const pageSchema = {
   limit: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
   cursor: z.string().max(512).optional(),
@@ -241,7 +244,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       next_fire_at: formatInstant(first),
       fire_count: firedBefore,
       last_run: null,
-      in_flight: [],
+      in_flight: NO_RUNS,
       request_hash: requestHash,
     });
     try {
@@ -532,7 +535,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
           runtime.record = {
             ...record,
             last_run: result,
-            in_flight: record.in_flight.length === 1 ? [] : record.in_flight.filter((r) => r.run_id !== result.run_id),
+            in_flight: record.in_flight.length === 1 ? NO_RUNS : record.in_flight.filter((r) => r.run_id !== result.run_id),
             updated_at: result.finished_at,
           };
           this.writer.persist(runtime).catch((error: unknown) => this.fail(error));
