@@ -1,36 +1,18 @@
 import { EventEmitter } from 'node:events';
-import { z } from 'zod';
 import { OutboxRelay } from '../delivery/outbox-relay.ts';
-import {
-  InvalidArgumentError,
-  SchedulerNotRunningError,
-  ScheduleValidationError,
-  TaskConflictError,
-  TaskNotActiveError,
-  TaskNotFoundError,
-  type ValidationIssue,
-} from '../errors.ts';
+import { SchedulerNotRunningError, TaskConflictError, TaskNotActiveError, TaskNotFoundError } from '../errors.ts';
 import type { Executor } from '../executor/executor.ts';
 import { FunctionExecutor, type TaskFunction } from '../executor/function-executor.ts';
 import { type CompiledSchedule, compileSchedule } from '../schedule/compile.ts';
 import { formatInstant } from '../schedule/instant.ts';
-import { MAX_PAGE_SIZE, type RunPage, type RunQuery, type TaskPage, type TaskQuery } from '../store/task-store.ts';
+import type { RunPage, RunQuery, TaskPage, TaskQuery } from '../store/task-store.ts';
 import { TimerQueue } from '../timing/timer-queue.ts';
-import { toValidationIssues } from '../validation.ts';
 import { Dispatcher, type Occurrence } from './dispatcher.ts';
 import type { SchedulerEventMap } from './events.ts';
 import { planDueFires } from './fire-plan.ts';
 import { type ResolvedSchedulerOptions, resolveSchedulerOptions, type SchedulerOptions } from './options.ts';
-import { hashRequest } from './request-hash.ts';
-import {
-  type InFlightRun,
-  type RunResult,
-  resolvePolicies,
-  TASK_STATUSES,
-  type TaskInput,
-  type TaskRecord,
-  taskInputSchema,
-} from './task.ts';
+import type { InFlightRun, RunResult, TaskInput, TaskRecord } from './task.ts';
+import { acceptTask, checkRunQuery, checkTaskQuery, noFireLeft } from './task-intake.ts';
 import type { TaskRuntime } from './task-runtime.ts';
 import { TaskWriter } from './task-writer.ts';
 
@@ -38,23 +20,6 @@ type State = 'stopped' | 'starting' | 'running' | 'stopping';
 
 /** Most tasks have no run in flight most of the time: they share this one empty list. */
 const NO_RUNS: readonly InFlightRun[] = Object.freeze([]);
-
-const pageSchema = {
-  limit: z.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
-  cursor: z.string().max(512).optional(),
-};
-const taskQuerySchema = z.strictObject({
-  requester_id: z.string().min(1).max(128).optional(),
-  status: z.union([z.enum(TASK_STATUSES), z.array(z.enum(TASK_STATUSES))]).optional(),
-  ...pageSchema,
-});
-const runQuerySchema = z.strictObject(pageSchema);
-
-function prefixed(prefix: string, issues: readonly ValidationIssue[]): ValidationIssue[] {
-  const join = (path: string) =>
-    path === '' ? prefix : path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`;
-  return issues.map((i) => ({ path: join(i.path), message: i.message }));
-}
 
 /**
  * The in-process scheduler: holds tasks, fires each at its schedule's instants, and reports every
@@ -197,61 +162,35 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
    *   TaskConflictError (the `task_id` names a different task), StoreError
    */
   async schedule(input: TaskInput): Promise<TaskRecord> {
-    const parsed = taskInputSchema.safeParse(input);
-    if (!parsed.success) throw new InvalidArgumentError('invalid task', toValidationIssues(parsed.error.issues, input));
-    const { task_id, requester_id, target, policies } = parsed.data;
-    const executor = this.executors.get(target.kind);
-    const targetIssues = executor
-      ? executor.validate(input.target)
-      : [
-          {
-            path: 'kind',
-            message: `no executor for '${target.kind}' (known: ${[...this.executors.keys()].join(', ')})`,
-          },
-        ];
-    if (targetIssues.length > 0) throw new InvalidArgumentError('invalid task', prefixed('target', targetIssues));
-
     const now = this.options.clock.now();
-    const compiled = this.compileTaskSchedule(input.schedule, now);
-    // Only a client-chosen id can be sent again, so only then is the request worth hashing.
-    const requestHash =
-      task_id === undefined
-        ? null
-        : hashRequest({ requester_id, schedule: input.schedule, target, policies: policies ?? null });
-    if (task_id !== undefined) {
-      const existing = await this.findRecord(task_id);
-      if (existing) return this.sameRequest(existing, requestHash);
+    const task = acceptTask(input, this.executors, now);
+    if (task.taskId !== undefined) {
+      const existing = await this.findRecord(task.taskId);
+      if (existing) return this.sameRequest(existing, task.requestHash);
     }
-    // Fires of the schedule before its creation count towards its limit (it is counted from the
-    // schedule's beginning), though they never run.
-    const firedBefore = compiled.countFiresThrough(now - 1);
-    const first = compiled.nextInstant(now - 1, firedBefore);
-    if (first < 0) {
-      throw new ScheduleValidationError([
-        { path: 'schedule', message: `has no fire at or after ${formatInstant(now)} (past 'at', 'end' or 'limit')` },
-      ]);
-    }
+    if (task.first < 0) throw noFireLeft(now);
+    const { compiled, first } = task;
     const createdAt = formatInstant(now);
     const record: TaskRecord = Object.freeze({
-      id: task_id ?? this.options.newId(),
-      requester_id,
+      id: task.taskId ?? this.options.newId(),
+      requester_id: task.requesterId,
       schedule: compiled.spec,
-      target: input.target,
-      policies: resolvePolicies(policies),
+      target: task.target,
+      policies: task.policies,
       status: 'active',
       created_at: createdAt,
       updated_at: createdAt,
       next_fire_at: formatInstant(first),
-      fire_count: firedBefore,
+      fire_count: task.firedBefore,
       last_run: null,
       in_flight: NO_RUNS,
-      request_hash: requestHash,
+      request_hash: task.requestHash,
     });
     try {
       await this.options.store.insert(record);
     } catch (error) {
       const existing = error instanceof TaskConflictError ? await this.findRecord(record.id) : undefined;
-      if (existing) return this.sameRequest(existing, requestHash);
+      if (existing) return this.sameRequest(existing, task.requestHash);
       throw error;
     }
     return this.addRuntime(record, compiled, first).record;
@@ -266,18 +205,14 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
 
   /** Tasks by requester and/or status, a page at a time (see TaskQuery). */
   async list(query: TaskQuery = {}): Promise<TaskPage> {
-    const parsed = taskQuerySchema.safeParse(query);
-    if (!parsed.success)
-      throw new InvalidArgumentError('invalid query', toValidationIssues(parsed.error.issues, query));
+    checkTaskQuery(query);
     const page = await this.options.store.list(query);
     return { ...page, tasks: page.tasks.map((t) => this.runtimes.get(t.id)?.record ?? t) };
   }
 
   /** A task's finished runs, newest first (the newest `runRetention` are kept). @throws TaskNotFoundError */
   async runs(id: string, query: RunQuery = {}): Promise<RunPage> {
-    const parsed = runQuerySchema.safeParse(query);
-    if (!parsed.success)
-      throw new InvalidArgumentError('invalid query', toValidationIssues(parsed.error.issues, query));
+    checkRunQuery(query);
     await this.get(id);
     return this.options.store.listRuns(id, query);
   }
@@ -379,16 +314,6 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       scheduled_at: occurrence.scheduledAt,
       fired_at: occurrence.firedAt,
     });
-  }
-
-  private compileTaskSchedule(schedule: unknown, now: number): CompiledSchedule {
-    try {
-      return compileSchedule(schedule, { now });
-    } catch (error) {
-      if (error instanceof ScheduleValidationError)
-        throw new ScheduleValidationError(prefixed('schedule', error.issues));
-      throw error;
-    }
   }
 
   private sameRequest(existing: TaskRecord, requestHash: string | null): TaskRecord {
@@ -535,7 +460,8 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
           runtime.record = {
             ...record,
             last_run: result,
-            in_flight: record.in_flight.length === 1 ? NO_RUNS : record.in_flight.filter((r) => r.run_id !== result.run_id),
+            in_flight:
+              record.in_flight.length === 1 ? NO_RUNS : record.in_flight.filter((r) => r.run_id !== result.run_id),
             updated_at: result.finished_at,
           };
           this.writer.persist(runtime).catch((error: unknown) => this.fail(error));
