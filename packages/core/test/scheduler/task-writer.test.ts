@@ -45,8 +45,8 @@ describe('TaskWriter: batched writes', () => {
     a.record = { ...a.record, fire_count: 1 };
     const first = writer.persist(a);
     a.record = { ...a.record, fire_count: 2 }; // changed again in the same turn: one write, the latest
-    writer.persist(a);
-    writer.persist(b);
+    void writer.persist(a);
+    void writer.persist(b);
     await turn();
     expect(store.gates).toHaveLength(2);
     store.releaseAll();
