@@ -44,11 +44,15 @@ export function planDueFires(
   let scanned = 0;
   let t = dueAt;
   while (t >= 0 && t <= now) {
-    if (scanned++ >= MAX_DUE_SCAN) {
-      // Too many to walk: skip to the fires still within the threshold; the rest count as skipped.
-      t = compiled.nextInstant(now - thresholdMs - 1, 0);
-      dropped++;
-      continue;
+    if (scanned++ === MAX_DUE_SCAN) {
+      const latest = latestMissedAfter(compiled, t, now - thresholdMs);
+      if (latest > t) {
+        // Too many to walk: what was gathered is older than the fires jumped over, so it goes too.
+        // The fires jumped over are skipped; their number is not worth counting, so one is reported.
+        dropped += due.length + 1;
+        due = [];
+        t = latest;
+      }
     }
     due.push(t);
     if (due.length >= 2 * keep) {
@@ -77,4 +81,21 @@ export function planDueFires(
     missedRun: Math.max(0, run.length - onTime),
     skipped: plan.skipped + (plan.run.length - run.length),
   };
+}
+
+/**
+ * The latest fire before `edge` (the first instant still on time) and after `from`, found by
+ * galloping back from the edge (1 s, 2 s, 4 s, …) instead of walking forward from `from`; -1 when
+ * there is none after `from`. The engine has no "previous fire" search, and this needs O(log gap).
+ */
+function latestMissedAfter(compiled: CompiledSchedule, from: number, edge: number): number {
+  for (let window = 1000; edge - 1 - window > from; window *= 2) {
+    let found = compiled.nextInstant(edge - 1 - window, 0);
+    if (found < 0 || found >= edge) continue;
+    for (let next = compiled.nextInstant(found, 0); next >= 0 && next < edge; next = compiled.nextInstant(found, 0)) {
+      found = next;
+    }
+    return found;
+  }
+  return -1;
 }

@@ -288,3 +288,27 @@ describe('store failures are never silent', () => {
     await scheduler.stop();
   });
 });
+
+describe('misfire after a very long stall', () => {
+  it('skips past more than a million missed fires in bounded time and fires on', { timeout: 60_000 }, async () => {
+    const { clock, scheduler, calls } = await createHarness();
+    const misfires: { run: number; skipped: number }[] = [];
+    scheduler.on('misfire', (e) => misfires.push(e));
+    await scheduler.schedule(recordTask({ rules: [{ every: 'PT1S', from: '2026-11-22T00:00:00Z' }] }));
+    await clock.advance(1); // fire 0
+    clock.jumpTo('2026-12-06T00:00:00Z'); // 14 days: 1,209,600 per-second fires missed
+    await clock.advance(30_000);
+    expect(misfires).toHaveLength(1);
+    expect(misfires[0]?.run).toBe(1); // catch_up latest: one run for the most recent
+    expect(misfires[0]?.skipped).toBeGreaterThan(1000);
+    const after = calls.slice(1).map((c) => c.scheduledAt);
+    // The latest missed fire (more than the 5 s threshold late when processed), then on-time fires.
+    const [latest, ...onTime] = after.map((iso) => Date.parse(iso));
+    const processedAt = Date.parse('2026-12-06T00:00:00Z') + 1000; // the capped timer's next wake
+    expect(processedAt - (latest as number)).toBeGreaterThan(5000);
+    expect(processedAt - (latest as number)).toBeLessThanOrEqual(6000);
+    expect(onTime.length).toBeGreaterThan(20);
+    expect(onTime.every((t, i) => i === 0 || t - (onTime[i - 1] as number) === 1000)).toBe(true);
+    await scheduler.stop();
+  });
+});
