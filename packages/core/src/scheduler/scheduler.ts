@@ -49,8 +49,13 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
   private readonly options: ResolvedSchedulerOptions;
   private readonly functions = new FunctionExecutor();
   private readonly executors: ReadonlyMap<string, Executor>;
-  /** Active and paused tasks; completed and cancelled ones live only in the store. */
+  /** Active and paused tasks. */
   private readonly runtimes = new Map<string, TaskRuntime>();
+  /**
+   * Completed and cancelled tasks while they still have runs in flight (or a manual trigger): one
+   * runtime per task, so two runs of it cannot overwrite each other's `in_flight` entries.
+   */
+  private readonly detached = new Map<string, TaskRuntime>();
   private readonly timers: TimerQueue<TaskRuntime>;
   private readonly writer: TaskWriter;
   private readonly relay: OutboxRelay;
@@ -60,9 +65,9 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
   private transition: Promise<void> | null = null;
   /** Results being written; stop() waits until none is. */
   private recording = 0;
+  private recordingDone: (() => void) | null = null;
   private lastNow = Number.NaN;
   private lastNowText = '';
-  private recordingDone: (() => void) | null = null;
 
   constructor(options: SchedulerOptions = {}) {
     super();
@@ -142,6 +147,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       await this.writer.settle();
       for (const runtime of this.runtimes.values()) runtime.entry = null;
       this.runtimes.clear();
+      this.detached.clear();
       this.state = 'stopped';
     })();
     try {
@@ -227,7 +233,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
     }
     const record = await this.writer.change(runtime, { status: 'cancelled', next_fire_at: null });
     this.unplan(runtime);
-    this.runtimes.delete(id);
+    this.retire(runtime);
     return record;
   }
 
@@ -249,7 +255,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       status: next < 0 ? 'completed' : 'active',
       next_fire_at: next < 0 ? null : formatInstant(next),
     });
-    if (next < 0) this.runtimes.delete(id);
+    if (next < 0) this.retire(runtime);
     else this.plan(runtime, next);
     return record;
   }
@@ -262,7 +268,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
    */
   async trigger(id: string): Promise<{ run_id: string }> {
     if (this.state !== 'running') throw new SchedulerNotRunningError('trigger a task');
-    const runtime = this.runtimes.get(id) ?? (await this.detachedRuntime(await this.get(id)));
+    const runtime = this.runtimes.get(id) ?? this.detached.get(id) ?? this.detach(await this.get(id));
     if (runtime.record.status === 'cancelled') throw new TaskNotActiveError(id, 'cancelled', 'trigger');
     const now = this.options.clock.now();
     const runId = this.options.newId();
@@ -321,8 +327,10 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
     throw new TaskConflictError(existing.id, 'a different task has this task_id');
   }
 
+  /** The freshest record: the runtime's, else one whose write is pending, else the store's. */
   private async findRecord(id: string): Promise<TaskRecord | undefined> {
-    return this.runtimes.get(id)?.record ?? (await this.options.store.get(id));
+    const known = (this.runtimes.get(id) ?? this.detached.get(id))?.record ?? this.writer.unwritten(id);
+    return known ?? (await this.options.store.get(id));
   }
 
   private async schedulable(id: string, operation: string): Promise<TaskRuntime> {
@@ -332,9 +340,19 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
     throw new TaskNotActiveError(id, record.status, operation);
   }
 
-  /** A runtime for a task that no longer fires (completed, cancelled), to run it once. */
-  private async detachedRuntime(record: TaskRecord): Promise<TaskRuntime> {
-    return this.newRuntime(record, compileSchedule(record.schedule, { now: Date.parse(record.created_at) }), -1);
+  /** A runtime for a task that no longer fires (completed, cancelled), to run it: kept until its runs end. */
+  private detach(record: TaskRecord, compiled?: CompiledSchedule): TaskRuntime {
+    const schedule = compiled ?? compileSchedule(record.schedule, { now: Date.parse(record.created_at) });
+    const runtime = this.newRuntime(record, schedule, -1);
+    this.detached.set(record.id, runtime);
+    return runtime;
+  }
+
+  /** A task stops firing: it leaves the schedulable ones, and stays reachable while runs are in flight. */
+  private retire(runtime: TaskRuntime): void {
+    const id = runtime.record.id;
+    this.runtimes.delete(id);
+    if (runtime.active > 0 || runtime.record.in_flight.length > 0) this.detached.set(id, runtime);
   }
 
   private async restore(): Promise<void> {
@@ -351,7 +369,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       const schedulable = record.status === 'active' || record.status === 'paused';
       const stored = record.next_fire_at === null ? -1 : Date.parse(record.next_fire_at);
       const next = record.status === 'active' && stored < 0 ? compiled.nextInstant(now - 1, record.fire_count) : stored;
-      const runtime = schedulable ? this.addRuntime(record, compiled, next) : this.newRuntime(record, compiled, -1);
+      const runtime = schedulable ? this.addRuntime(record, compiled, next) : this.detach(record, compiled);
       for (const run of record.in_flight) this.rerun(runtime, run);
     }
     await this.relay.resume();
@@ -438,7 +456,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
     };
     if (next < 0) {
       runtime.nextAt = -1;
-      this.runtimes.delete(record.id);
+      this.retire(runtime);
       if (this.listenerCount('task-completed') > 0) this.emit('task-completed', { task_id: record.id });
     } else this.plan(runtime, next);
     this.writer.persist(runtime).catch((error: unknown) => this.fail(error));
@@ -465,6 +483,10 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
             updated_at: result.finished_at,
           };
           this.writer.persist(runtime).catch((error: unknown) => this.fail(error));
+          const id = runtime.record.id;
+          if (runtime.active === 0 && runtime.record.in_flight.length === 0 && this.detached.get(id) === runtime) {
+            this.detached.delete(id);
+          }
           this.emit('result', result);
           if (channels.length > 0) this.relay.send({ result, pending: channels });
         },

@@ -31,6 +31,8 @@ export class TaskWriter {
   private readonly store: TaskStore;
   private readonly now: () => string;
   private dirty = new Set<TaskRuntime>();
+  /** Tasks whose latest record may not be in the store yet, by id: reads must see it. */
+  private readonly unsettled = new Map<string, TaskRuntime>();
   /** Settles when the batch holding the current dirty tasks is durable. */
   private pending: Batch | null = null;
   private writing: Promise<void> | null = null;
@@ -44,6 +46,7 @@ export class TaskWriter {
   /** Writes the runtime's current record; resolves once a write containing it is durable. */
   persist(runtime: TaskRuntime): Promise<void> {
     this.dirty.add(runtime);
+    this.unsettled.set(runtime.record.id, runtime);
     this.pending ??= newBatch();
     if (!this.scheduled && this.writing === null) {
       this.scheduled = true;
@@ -64,6 +67,11 @@ export class TaskWriter {
       throw error;
     }
     return after;
+  }
+
+  /** The latest record of task `id` if a write of it is still pending (the store may lag until then). */
+  unwritten(id: string): TaskRecord | undefined {
+    return this.unsettled.get(id)?.record;
   }
 
   /** Waits until every write asked for so far is done (or failed). */
@@ -89,6 +97,11 @@ export class TaskWriter {
     this.writing = writing;
     void writing.then(() => {
       this.writing = null;
+      for (const runtime of runtimes) {
+        if (!this.dirty.has(runtime) && this.unsettled.get(runtime.record.id) === runtime) {
+          this.unsettled.delete(runtime.record.id);
+        }
+      }
       if (this.pending !== null) this.flush();
     });
   }

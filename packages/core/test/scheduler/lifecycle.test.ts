@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
   InvalidArgumentError,
+  MemoryTaskStore,
   Scheduler,
   SchedulerNotRunningError,
   ScheduleValidationError,
   TaskConflictError,
   TaskNotActiveError,
   TaskNotFoundError,
+  type TaskRecord,
 } from '../../src/index.ts';
-import { createHarness, recordTask } from './helpers.ts';
+import { createHarness, deferred, recordTask } from './helpers.ts';
 
 describe('Scheduler: tasks', () => {
   it('stores a task and fires it at each instant of its schedule with its parameters', async () => {
@@ -292,6 +294,36 @@ describe('Scheduler: limit counts from the schedule’s beginning, not from crea
     await expect(
       scheduler.schedule(recordTask({ rules: [{ every: 'PT10M', from: '2026-11-21T23:00:00Z' }], limit: 2 })),
     ).rejects.toMatchObject({ code: 'SCHEDULE_INVALID', issues: [{ path: 'schedule' }] });
+    await scheduler.stop();
+  });
+});
+
+describe('Scheduler: runs of a task that no longer fires', () => {
+  it('keeps every manual run of a completed task in flight until it ends, and reads never go stale', async () => {
+    const store = new MemoryTaskStore();
+    const { clock, scheduler } = await createHarness({ store });
+    const gates: (() => void)[] = [];
+    scheduler.register('hold', () => {
+      const gate = deferred();
+      gates.push(gate.resolve);
+      return gate.promise.then(() => 'done');
+    });
+    const task = await scheduler.schedule({
+      requester_id: 'r',
+      schedule: { rules: [{ at: '2026-11-22T00:00:01Z' }] },
+      target: { kind: 'function', name: 'hold' },
+    });
+    await clock.advance(1000);
+    expect((await scheduler.get(task.id)).status).toBe('completed'); // no stale read while the write is batched
+    const one = await scheduler.trigger(task.id);
+    const two = await scheduler.trigger(task.id);
+    await clock.advance(1);
+    const inFlight = ((await store.get(task.id)) as TaskRecord).in_flight.map((r) => r.run_id);
+    expect(inFlight).toHaveLength(3); // the scheduled run and both manual ones: none overwrote another
+    expect(inFlight).toEqual(expect.arrayContaining([one.run_id, two.run_id]));
+    for (const open of gates) open();
+    await clock.advance(1);
+    expect(((await store.get(task.id)) as TaskRecord).in_flight).toEqual([]);
     await scheduler.stop();
   });
 });
