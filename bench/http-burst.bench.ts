@@ -211,12 +211,8 @@ async function schedulerRound(url: string, core = false): Promise<Sample> {
 async function loopRound(url: string): Promise<Sample> {
   const agent = new Agent({ connections: CONCURRENCY });
   const scheduledAt = new Date(ceilSecond(Date.now())).toISOString().replace('.000Z', 'Z');
-  let next = 0;
-  let ok = 0;
-  let dispatchedAt = 0;
-  const worker = async () => {
-    while (next < TASKS) {
-      const i = next++;
+  return runWorkers(
+    (i) => {
       const pending = request(`${url}/tasks/${i}`, {
         dispatcher: agent,
         method: 'POST',
@@ -231,10 +227,31 @@ async function loopRound(url: string): Promise<Sample> {
         },
         body: JSON.stringify({ i }),
       });
+      return async () => {
+        const { statusCode, body } = await pending;
+        await body.text();
+        return statusCode >= 200 && statusCode < 300;
+      };
+    },
+    () => agent.close(),
+  );
+}
+
+/**
+ * Sends TASKS requests from CONCURRENCY workers; `send(i)` issues request i and returns a function
+ * that awaits it and says whether it succeeded. Times the last issue and the last answer, and the
+ * CPU this process used in between.
+ */
+async function runWorkers(send: (i: number) => () => Promise<boolean>, close: () => Promise<void>): Promise<Sample> {
+  let next = 0;
+  let ok = 0;
+  let dispatchedAt = 0;
+  const worker = async () => {
+    while (next < TASKS) {
+      const i = next++;
+      const answer = send(i);
       if (i === TASKS - 1) dispatchedAt = perfNow();
-      const { statusCode, body } = await pending;
-      await body.text();
-      if (statusCode >= 200 && statusCode < 300) ok++;
+      if (await answer()) ok++;
     }
   };
   const t0 = perfNow();
@@ -242,7 +259,7 @@ async function loopRound(url: string): Promise<Sample> {
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const doneAt = perfNow();
   const used = process.cpuUsage(cpu);
-  await agent.close();
+  await close();
   return { dispatchedMs: dispatchedAt - t0, doneMs: doneAt - t0, ok, cpuMs: (used.user + used.system) / 1000 };
 }
 
@@ -265,12 +282,8 @@ async function executorRound(url: string): Promise<Sample> {
     method: 'POST',
     parameters: { i },
   }));
-  let next = 0;
-  let ok = 0;
-  let dispatchedAt = 0;
-  const worker = async () => {
-    while (next < TASKS) {
-      const i = next++;
+  return runWorkers(
+    (i) => {
       const task = { id: `task-${i}` } as unknown as RunContext['task'];
       const pending = executor.execute(targets[i] as TaskTarget, {
         task,
@@ -280,17 +293,10 @@ async function executorRound(url: string): Promise<Sample> {
         idempotency_key: `task-${i}:${iso}`,
         signal,
       });
-      if (i === TASKS - 1) dispatchedAt = perfNow();
-      if ((await pending).status === 'success') ok++;
-    }
-  };
-  const t0 = perfNow();
-  const cpu = process.cpuUsage();
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const doneAt = perfNow();
-  const used = process.cpuUsage(cpu);
-  await executor.close();
-  return { dispatchedMs: dispatchedAt - t0, doneMs: doneAt - t0, ok, cpuMs: (used.user + used.system) / 1000 };
+      return async () => (await pending).status === 'success';
+    },
+    () => executor.close(),
+  );
 }
 
 // --- measurement and report ---------------------------------------------------------------------

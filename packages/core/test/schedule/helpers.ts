@@ -57,7 +57,12 @@ export interface Wall {
 
 /** The wall clock of `zone` at `instant`. */
 export function wallOf(zone: string, instant: number): Wall {
-  const d = new Date(instant + offsetOf(zone, instant));
+  return naiveWall(instant + offsetOf(zone, instant));
+}
+
+/** The fields of a wall value (ms on the wall clock, read as if it were UTC). */
+export function naiveWall(wall: number): Wall {
+  const d = new Date(wall);
   return {
     year: d.getUTCFullYear(),
     month: d.getUTCMonth() + 1,

@@ -8,6 +8,7 @@ import {
   everyFire,
   HOUR,
   MINUTE,
+  naiveWall,
   offsetOf,
   readDateTime,
   readDuration,
@@ -195,19 +196,6 @@ function cronArb(options: { seconds?: boolean; minute?: fc.Arbitrary<Field>; sec
       return { ...f, text: f.hasSeconds ? `${f.second.text} ${five}` : five };
     })
     .filter(canEverMatch);
-}
-
-function naiveWall(t: number): Wall {
-  const d = new Date(t);
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hour: d.getUTCHours(),
-    minute: d.getUTCMinutes(),
-    second: d.getUTCSeconds(),
-    weekday: d.getUTCDay(),
-  };
 }
 
 function dayMatches(c: Cron, w: Wall): boolean {
