@@ -67,8 +67,9 @@ export class TimeZone {
       canonical === 'UTC' || canonical === 'Etc/UTC'
         ? TimeZone.UTC
         : (TimeZone.cache.get(canonical) ?? new TimeZone(canonical, format));
+    // Only canonical names are cached: other spellings are many ("ASIA/tehran"…), and caching each
+    // would let clients grow the cache without bound. They pay one Intl lookup per compile instead.
     TimeZone.cache.set(canonical, zone);
-    TimeZone.cache.set(name, zone);
     return zone;
   }
 
