@@ -3,5 +3,5 @@ import { baseConfig } from '../../tsup.base.ts';
 
 export default defineConfig({
   ...baseConfig,
-  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'contract/index': 'src/contract/index.ts' },
 });

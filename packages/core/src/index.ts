@@ -55,7 +55,13 @@ export {
   scheduleInputSchema,
   scheduleSpecSchema,
 } from './schedule/schema.ts';
-export type { DispatchEvent, MisfireEvent, SchedulerEventMap, TimerEvent } from './scheduler/events.ts';
+export type {
+  DispatchEvent,
+  MisfireEvent,
+  SchedulerEventMap,
+  SchedulerStats,
+  TimerEvent,
+} from './scheduler/events.ts';
 export { MAX_CATCH_UP_RUNS } from './scheduler/misfire.ts';
 export type { SchedulerOptions } from './scheduler/options.ts';
 export { Scheduler } from './scheduler/scheduler.ts';
@@ -66,6 +72,7 @@ export {
   type JsonValue,
   type RunResult,
   type TaskInput,
+  type TaskPatch,
   type TaskPolicies,
   type TaskPoliciesInput,
   type TaskRecord,

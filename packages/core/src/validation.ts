@@ -43,6 +43,11 @@ export function toValidationIssues(
   const out: ValidationIssue[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
+    if (issue.code === 'unrecognized_keys') {
+      // One issue per key, at the key: `policies.colour: unknown field`, not a message at the parent.
+      for (const key of issue.keys) out.push({ path: formatPath([...path, key]), message: 'unknown field' });
+      continue;
+    }
     const branches = issue.code === 'invalid_union' ? branchesAt(path) : undefined;
     if (branches === undefined) {
       out.push({ path: formatPath(path), message: issue.message });

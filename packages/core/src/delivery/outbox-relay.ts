@@ -40,6 +40,11 @@ export class OutboxRelay {
     return [...this.channels.keys()];
   }
 
+  /** Deliveries (a result to one channel) not confirmed yet: being tried or waiting to be tried again. */
+  get undelivered(): number {
+    return this.inFlight.size + this.retries.size;
+  }
+
   /** Re-delivers what the outbox holds from before this start. */
   async resume(): Promise<void> {
     this.stopped = false;

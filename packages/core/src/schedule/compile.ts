@@ -31,6 +31,8 @@ export interface CompileOptions {
    * @default Date.now()
    */
   readonly now?: number;
+  /** The zone of a schedule that names none (a bare crontab, say). @default 'UTC' */
+  readonly defaultTimezone?: string;
 }
 
 /** Consecutive excluded candidates the search examines before it gives up with SCHEDULE_SEARCH_LIMIT. */
@@ -216,9 +218,10 @@ export function compileSchedule(input: unknown, options: CompileOptions = {}): C
   const report = (path: readonly PathSegment[], message: string) =>
     issues.push({ path: pathInInput(formatPath(path), form), message });
 
-  const zone = TimeZone.find(spec.timezone ?? 'UTC');
+  const zoneName = spec.timezone ?? options.defaultTimezone ?? 'UTC';
+  const zone = TimeZone.find(zoneName);
   if (zone === null)
-    report(['timezone'], `unknown time zone '${spec.timezone}' (expected an IANA name such as Europe/London)`);
+    report(['timezone'], `unknown time zone '${zoneName}' (expected an IANA name such as Europe/London)`);
   const tz = zone ?? TimeZone.UTC;
 
   const compiledRules = spec.rules.map((rule, i) => compileRule(rule, ['rules', i], tz, now, report));

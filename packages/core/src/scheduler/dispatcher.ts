@@ -66,6 +66,11 @@ export class Dispatcher {
     return this.running + this.waiting.length - this.waitingHead;
   }
 
+  /** What the dispatcher holds now, for metrics. */
+  counts(): { readonly running: number; readonly waiting: number; readonly retrying: number } {
+    return { running: this.running, waiting: this.waiting.length - this.waitingHead, retrying: this.retrying.size };
+  }
+
   /**
    * Offers a fire of `runtime`. Returns its run id, or null when the overlap policy drops it. A
    * `queue_one` fire held until the current run ends gets its id now. `recovered` runs (in flight

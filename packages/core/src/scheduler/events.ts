@@ -40,3 +40,13 @@ export interface SchedulerEventMap {
   /** A failure outside any run (a store write, an unreadable stored task). Runs report through `result`. */
   error: [Error];
 }
+
+/** See {@link Scheduler.stats}. */
+export interface SchedulerStats {
+  /** Schedulable tasks by state (completed and cancelled ones live in the store only). */
+  readonly tasks: { readonly active: number; readonly paused: number };
+  /** Attempts running, waiting for a concurrency slot, and waiting to be retried. */
+  readonly runs: { readonly running: number; readonly waiting: number; readonly retrying: number };
+  /** Result deliveries to channels not confirmed yet (the outbox's live part). */
+  readonly undelivered_results: number;
+}

@@ -1,6 +1,7 @@
 import type { ResultChannel } from '../delivery/result-channel.ts';
 import { InvalidArgumentError, type ValidationIssue } from '../errors.ts';
 import type { Executor } from '../executor/executor.ts';
+import { TimeZone } from '../schedule/timezone.ts';
 import { MemoryTaskStore } from '../store/memory-store.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import { type Clock, systemClock } from '../timing/clock.ts';
@@ -23,6 +24,8 @@ export interface SchedulerOptions {
   readonly misfireThresholdMs?: number;
   /** How long stop() lets in-flight runs finish before aborting them. @default 30000 */
   readonly stopTimeoutMs?: number;
+  /** The zone of schedules that name none (a bare crontab, say); checked at construction. @default 'UTC' */
+  readonly defaultTimezone?: string;
   /** Makes task and run ids. @default UUIDv7 from the clock's time (ordered by creation) */
   readonly newId?: () => string;
 }
@@ -37,6 +40,7 @@ export interface ResolvedSchedulerOptions {
   readonly misfireThresholdMs: number;
   readonly stopTimeoutMs: number;
   readonly newId: () => string;
+  readonly defaultTimezone: string;
 }
 
 function checkInteger(issues: ValidationIssue[], path: string, value: number, min: number): void {
@@ -58,6 +62,7 @@ export function resolveSchedulerOptions(options: SchedulerOptions = {}): Resolve
     misfireThresholdMs: options.misfireThresholdMs ?? 5000,
     stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
     newId: options.newId ?? (() => uuidv7(clock.now())),
+    defaultTimezone: options.defaultTimezone ?? 'UTC',
   };
   const issues: ValidationIssue[] = [];
   checkInteger(issues, 'concurrency', resolved.concurrency, 1);
@@ -74,6 +79,9 @@ export function resolveSchedulerOptions(options: SchedulerOptions = {}): Resolve
     if (kinds.has(executor.kind)) issues.push({ path: `executors[${i}].kind`, message: `'${executor.kind}' is taken` });
     kinds.add(executor.kind);
   });
+  if (TimeZone.find(resolved.defaultTimezone) === null) {
+    issues.push({ path: 'defaultTimezone', message: `unknown time zone '${resolved.defaultTimezone}'` });
+  }
   if (issues.length > 0) throw new InvalidArgumentError('invalid scheduler options', issues);
   return resolved;
 }

@@ -8,11 +8,18 @@ import { formatInstant } from '../schedule/instant.ts';
 import type { RunPage, RunQuery, TaskPage, TaskQuery } from '../store/task-store.ts';
 import { TimerQueue } from '../timing/timer-queue.ts';
 import { Dispatcher, type Occurrence } from './dispatcher.ts';
-import type { SchedulerEventMap } from './events.ts';
+import type { SchedulerEventMap, SchedulerStats } from './events.ts';
 import { planDueFires } from './fire-plan.ts';
 import { type ResolvedSchedulerOptions, resolveSchedulerOptions, type SchedulerOptions } from './options.ts';
-import type { InFlightRun, RunResult, TaskInput, TaskRecord } from './task.ts';
-import { acceptTask, checkRunQuery, checkTaskQuery, noFireLeft } from './task-intake.ts';
+import type { InFlightRun, RunResult, TaskInput, TaskPatch, TaskRecord } from './task.ts';
+import {
+  acceptPatch,
+  acceptTask,
+  checkRunQuery,
+  checkTaskQuery,
+  type IntakeContext,
+  noFireLeft,
+} from './task-intake.ts';
 import type { TaskRuntime } from './task-runtime.ts';
 import { TaskWriter } from './task-writer.ts';
 
@@ -48,7 +55,7 @@ const NO_RUNS: readonly InFlightRun[] = Object.freeze([]);
 export class Scheduler extends EventEmitter<SchedulerEventMap> {
   private readonly options: ResolvedSchedulerOptions;
   private readonly functions = new FunctionExecutor();
-  private readonly executors: ReadonlyMap<string, Executor>;
+  private readonly intake: IntakeContext;
   /** Active and paused tasks. */
   private readonly runtimes = new Map<string, TaskRuntime>();
   /**
@@ -72,19 +79,28 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
   constructor(options: SchedulerOptions = {}) {
     super();
     this.options = resolveSchedulerOptions(options);
-    this.executors = new Map<string, Executor>([
-      ['function', this.functions],
-      ...this.options.executors.map((e): [string, Executor] => [e.kind, e]),
-    ]);
-    const { clock, store } = this.options;
+    const { clock, store, channels } = this.options;
+    this.intake = {
+      executors: new Map<string, Executor>([
+        ['function', this.functions],
+        ...this.options.executors.map((e): [string, Executor] => [e.kind, e]),
+      ]),
+      channels: channels.map((c) => c.name),
+      defaultTimezone: this.options.defaultTimezone,
+    };
     this.timers = new TimerQueue<TaskRuntime>(clock, {
       onDue: (now) => this.fireDue(now),
       onPremature: (expected_at, now) => this.emit('timer-premature', { expected_at, now }),
       onOverdue: (expected_at, now) => this.emit('timer-overdue', { expected_at, now }),
     });
     this.writer = new TaskWriter(store, () => formatInstant(clock.now()));
-    this.relay = new OutboxRelay({ store, channels: this.options.channels, clock, onError: (e) => this.fail(e) });
+    this.relay = new OutboxRelay({ store, channels, clock, onError: (e) => this.fail(e) });
     this.dispatcher = this.newDispatcher();
+  }
+
+  /** The zone of schedules that name none. */
+  get defaultTimezone(): string {
+    return this.options.defaultTimezone;
   }
 
   /** True between start() and stop(). */
@@ -169,7 +185,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
    */
   async schedule(input: TaskInput): Promise<TaskRecord> {
     const now = this.options.clock.now();
-    const task = acceptTask(input, this.executors, now);
+    const task = acceptTask(input, this.intake, now);
     if (task.taskId !== undefined) {
       const existing = await this.findRecord(task.taskId);
       if (existing) return this.sameRequest(existing, task.requestHash);
@@ -191,6 +207,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       last_run: null,
       in_flight: NO_RUNS,
       request_hash: task.requestHash,
+      ...(input.deliver_to === undefined ? {} : { deliver_to: [...input.deliver_to] }),
     });
     try {
       await this.options.store.insert(record);
@@ -200,6 +217,40 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       throw error;
     }
     return this.addRuntime(record, compiled, first).record;
+  }
+
+  /**
+   * Changes an active or paused task's schedule, target, policies or result channels; resolves once
+   * the change is stored. A new schedule is planned from now at once (its `limit` counts afresh);
+   * runs in flight finish as they started.
+   * @throws InvalidArgumentError, ScheduleValidationError (also when the new schedule has no fire
+   *   left), TaskNotFoundError, TaskNotActiveError (completed or cancelled), StoreError
+   */
+  async update(id: string, patch: TaskPatch): Promise<TaskRecord> {
+    const runtime = await this.schedulable(id, 'update');
+    const now = this.options.clock.now();
+    const { fields, schedule } = acceptPatch(patch, runtime.record, this.intake, now);
+    if (schedule === undefined) return this.writer.change(runtime, fields);
+    if (schedule.first < 0) throw noFireLeft(now);
+    const active = runtime.record.status === 'active';
+    const previous = runtime.compiled;
+    runtime.compiled = schedule.compiled;
+    let record: TaskRecord;
+    try {
+      record = await this.writer.change(runtime, {
+        ...fields,
+        next_fire_at: active ? formatInstant(schedule.first) : null,
+      });
+    } catch (error) {
+      runtime.compiled = previous;
+      throw error;
+    }
+    // Still active? A cancel or pause may have won the race while the change was being written.
+    if (active && this.runtimes.get(id) === runtime && runtime.record.status === 'active') {
+      this.unplan(runtime);
+      this.plan(runtime, schedule.first);
+    }
+    return record;
   }
 
   /** The task's current record. @throws TaskNotFoundError */
@@ -280,6 +331,21 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
     return { run_id: runId };
   }
 
+  /** Counts of what the scheduler holds in memory now, cheap enough for every metrics scrape. */
+  stats(): SchedulerStats {
+    let active = 0;
+    let paused = 0;
+    for (const runtime of this.runtimes.values()) {
+      if (runtime.record.status === 'active') active++;
+      else paused++;
+    }
+    return {
+      tasks: { active, paused },
+      runs: this.dispatcher.counts(),
+      undelivered_results: this.relay.undelivered,
+    };
+  }
+
   /** The task's next `count` fires from now, given its state and how often it has fired. */
   async upcoming(id: string, count = 5): Promise<Date[]> {
     const runtime = this.runtimes.get(id);
@@ -300,7 +366,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
   private newDispatcher(): Dispatcher {
     return new Dispatcher({
       clock: this.options.clock,
-      executors: this.executors,
+      executors: this.intake.executors,
       concurrency: this.options.concurrency,
       newId: this.options.newId,
       hooks: {
@@ -468,7 +534,8 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
    * this runs once per run, and a burst of 10,000 runs feels every allocated promise.)
    */
   private recordResult(runtime: TaskRuntime, result: RunResult): void {
-    const channels = this.relay.channelNames;
+    const deliverTo = runtime.record.deliver_to;
+    const channels = deliverTo === undefined ? this.relay.channelNames : deliverTo;
     this.recording++;
     this.options.store
       .recordRun(result, { retain: this.options.runRetention, channels })

@@ -10,15 +10,25 @@ import {
   resolvePolicies,
   TASK_STATUSES,
   type TaskInput,
+  type TaskPatch,
   type TaskPolicies,
+  type TaskRecord,
   type TaskTarget,
   taskInputSchema,
+  taskPatchSchema,
 } from './task.ts';
 
 /**
  * The Scheduler's boundary: every check of what callers send (a new task, a query) in one place,
  * each failure an error naming the field (`schedule.rules[0].cron`, `target.name`, `limit`).
  */
+
+/** What a task is checked against: the scheduler's executors and result channels, its default zone. */
+export interface IntakeContext {
+  readonly executors: ReadonlyMap<string, Executor>;
+  readonly channels: readonly string[];
+  readonly defaultTimezone: string;
+}
 
 /** A new task that passed every check, with what the Scheduler needs to store it. */
 export interface AcceptedTask {
@@ -42,23 +52,13 @@ export function prefixed(prefix: string, issues: readonly ValidationIssue[]): Va
 }
 
 /** Checks a new task's shape, its target (by the executor of its kind) and its schedule, as of `now`. */
-export function acceptTask(input: TaskInput, executors: ReadonlyMap<string, Executor>, now: number): AcceptedTask {
+export function acceptTask(input: TaskInput, context: IntakeContext, now: number): AcceptedTask {
   const parsed = taskInputSchema.safeParse(input);
   if (!parsed.success) throw new InvalidArgumentError('invalid task', toValidationIssues(parsed.error.issues, input));
   const { task_id, requester_id, target, policies } = parsed.data;
-  const executor = executors.get(target.kind);
-  const targetIssues = executor
-    ? executor.validate(input.target)
-    : [{ path: 'kind', message: `no executor for '${target.kind}' (known: ${[...executors.keys()].join(', ')})` }];
-  if (targetIssues.length > 0) throw new InvalidArgumentError('invalid task', prefixed('target', targetIssues));
-
-  let compiled: CompiledSchedule;
-  try {
-    compiled = compileSchedule(input.schedule, { now });
-  } catch (error) {
-    if (error instanceof ScheduleValidationError) throw new ScheduleValidationError(prefixed('schedule', error.issues));
-    throw error;
-  }
+  checkTarget(input.target, context);
+  checkDeliverTo(input.deliver_to, context);
+  const compiled = compileRequestSchedule(input.schedule, now, context.defaultTimezone);
   const firedBefore = compiled.countFiresThrough(now - 1);
   return {
     taskId: task_id,
@@ -70,10 +70,83 @@ export function acceptTask(input: TaskInput, executors: ReadonlyMap<string, Exec
     requestHash:
       task_id === undefined
         ? null
-        : hashRequest({ requester_id, schedule: input.schedule, target, policies: policies ?? null }),
+        : hashRequest({
+            requester_id,
+            schedule: input.schedule,
+            target,
+            policies: policies ?? null,
+            ...(input.deliver_to === undefined ? {} : { deliver_to: input.deliver_to }),
+          }),
     firedBefore,
     first: compiled.nextInstant(now - 1, firedBefore),
   };
+}
+
+/** A checked change to a task: the record's new fields, and its new schedule when that changed. */
+export interface AcceptedPatch {
+  readonly fields: Partial<TaskRecord>;
+  /** With a new schedule: it compiled, and its first fire from `now` (-1: none left). */
+  readonly schedule?: { readonly compiled: CompiledSchedule; readonly firedBefore: number; readonly first: number };
+}
+
+/** Checks a change to `record` the way {@link acceptTask} checks a new task. */
+export function acceptPatch(patch: TaskPatch, record: TaskRecord, context: IntakeContext, now: number): AcceptedPatch {
+  const parsed = taskPatchSchema.safeParse(patch);
+  if (!parsed.success) throw new InvalidArgumentError('invalid change', toValidationIssues(parsed.error.issues, patch));
+  const fields: { -readonly [K in keyof TaskRecord]?: TaskRecord[K] } = {};
+  if (patch.target !== undefined) {
+    checkTarget(patch.target, context);
+    fields.target = patch.target;
+  }
+  if (patch.deliver_to !== undefined) {
+    checkDeliverTo(patch.deliver_to, context);
+    fields.deliver_to = patch.deliver_to;
+  }
+  if (parsed.data.policies !== undefined) fields.policies = resolvePolicies(parsed.data.policies, record.policies);
+  if (patch.schedule === undefined) return { fields };
+  const compiled = compileRequestSchedule(patch.schedule, now, context.defaultTimezone);
+  const firedBefore = compiled.countFiresThrough(now - 1);
+  const first = compiled.nextInstant(now - 1, firedBefore);
+  fields.schedule = compiled.spec;
+  fields.fire_count = firedBefore;
+  return { fields, schedule: { compiled, firedBefore, first } };
+}
+
+function checkTarget(target: TaskTarget, context: IntakeContext): void {
+  const executor = context.executors.get(target.kind);
+  const issues = executor
+    ? executor.validate(target)
+    : [
+        {
+          path: 'kind',
+          message: `no executor for '${target.kind}' (known: ${[...context.executors.keys()].join(', ')})`,
+        },
+      ];
+  if (issues.length > 0) throw new InvalidArgumentError('invalid task', prefixed('target', issues));
+}
+
+function checkDeliverTo(names: readonly string[] | undefined, context: IntakeContext): void {
+  const issues = (names ?? []).flatMap((name, i) =>
+    context.channels.includes(name)
+      ? []
+      : [
+          {
+            path: `deliver_to[${i}]`,
+            message: `no result channel '${name}' (configured: ${context.channels.join(', ') || 'none'})`,
+          },
+        ],
+  );
+  if (issues.length > 0) throw new InvalidArgumentError('invalid task', issues);
+}
+
+/** Compiles a schedule given in a request, its errors located in the request (`schedule.rules[0].cron`). */
+export function compileRequestSchedule(schedule: unknown, now: number, defaultTimezone: string): CompiledSchedule {
+  try {
+    return compileSchedule(schedule, { now, defaultTimezone });
+  } catch (error) {
+    if (error instanceof ScheduleValidationError) throw new ScheduleValidationError(prefixed('schedule', error.issues));
+    throw error;
+  }
 }
 
 /** The error for a new task whose schedule has nothing left to fire. */

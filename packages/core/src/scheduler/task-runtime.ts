@@ -6,7 +6,8 @@ import type { TaskRecord } from './task.ts';
 export interface TaskRuntime {
   /** The latest record; the store is written from it. */
   record: TaskRecord;
-  readonly compiled: CompiledSchedule;
+  /** Replaced when an update changes the schedule. */
+  compiled: CompiledSchedule;
   /** The next fire (ms), or -1. */
   nextAt: number;
   /** Its place in the timer queue, while active. */

@@ -85,23 +85,31 @@ export const DEFAULT_POLICIES: TaskPolicies = Object.freeze({
   overlap: 'allow',
 });
 
-export function resolvePolicies(input: TaskPoliciesInput | undefined): TaskPolicies {
+/**
+ * Fills what `input` leaves out from `base`: the defaults for a new task, the current policies for
+ * an update (so changing `overlap` keeps a task's retry settings).
+ */
+export function resolvePolicies(input: TaskPoliciesInput | undefined, base = DEFAULT_POLICIES): TaskPolicies {
   // Most tasks take the defaults: share one frozen object rather than keep a copy per task.
-  if (input === undefined || Object.values(input).every((v) => v === undefined)) return DEFAULT_POLICIES;
-  const retry = DEFAULT_POLICIES.retry;
+  if (input === undefined || Object.values(input).every((v) => v === undefined)) return base;
   return {
     retry: {
-      max_attempts: input.retry?.max_attempts ?? retry.max_attempts,
-      backoff_base_ms: input.retry?.backoff_base_ms ?? retry.backoff_base_ms,
-      backoff_cap_ms: input.retry?.backoff_cap_ms ?? retry.backoff_cap_ms,
+      max_attempts: input.retry?.max_attempts ?? base.retry.max_attempts,
+      backoff_base_ms: input.retry?.backoff_base_ms ?? base.retry.backoff_base_ms,
+      backoff_cap_ms: input.retry?.backoff_cap_ms ?? base.retry.backoff_cap_ms,
     },
     misfire: {
-      catch_up: input?.misfire?.catch_up ?? DEFAULT_POLICIES.misfire.catch_up,
-      grace_ms: input?.misfire?.grace_ms ?? null,
+      catch_up: input.misfire?.catch_up ?? base.misfire.catch_up,
+      grace_ms: input.misfire === undefined ? base.misfire.grace_ms : (input.misfire.grace_ms ?? null),
     },
-    overlap: input?.overlap ?? DEFAULT_POLICIES.overlap,
+    overlap: input.overlap ?? base.overlap,
   };
 }
+
+const deliverToSchema = z
+  .array(z.string().min(1).max(64))
+  .max(16)
+  .meta({ description: "Result channels this task's results go to (by name). Default: every configured channel." });
 
 const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
@@ -119,8 +127,19 @@ export const taskInputSchema = z
       .looseObject({ kind: z.string().min(1).max(64) })
       .meta({ description: 'What to call; `kind` picks the executor.' }),
     policies: policiesSchema.optional(),
+    deliver_to: deliverToSchema.optional(),
   })
   .meta({ id: 'TaskInput' });
+
+/** A change to a task: each field given replaces the task's (policies merge, see resolvePolicies). */
+export const taskPatchSchema = z
+  .strictObject({
+    schedule: z.unknown().optional().meta({ description: 'A new ScheduleInput; the task is re-planned from now.' }),
+    target: z.looseObject({ kind: z.string().min(1).max(64) }).optional(),
+    policies: policiesSchema.optional(),
+    deliver_to: deliverToSchema.optional(),
+  })
+  .meta({ id: 'TaskPatch' });
 
 /** A new task as {@link Scheduler.schedule} takes it. */
 export interface TaskInput {
@@ -131,6 +150,18 @@ export interface TaskInput {
   readonly schedule: unknown;
   readonly target: TaskTarget;
   readonly policies?: TaskPoliciesInput;
+  /** Result channels (by name) this task's results go to. @default every configured channel */
+  readonly deliver_to?: readonly string[];
+}
+
+/** A change to a stored task, as {@link Scheduler.update} takes it. */
+export interface TaskPatch {
+  /** A new schedule; the task's fires are re-planned from now and `limit` counts afresh. */
+  readonly schedule?: unknown;
+  readonly target?: TaskTarget;
+  /** Merged into the task's policies: what is left out stays as it was. */
+  readonly policies?: TaskPoliciesInput;
+  readonly deliver_to?: readonly string[];
 }
 
 /** The outcome of one run, as emitted in the `result` event and kept as a task's `last_run`. */
@@ -193,4 +224,6 @@ export interface TaskRecord {
   readonly in_flight: readonly InFlightRun[];
   /** With a client-chosen `task_id`: hash of the creating request, to tell a retry from a conflicting id. */
   readonly request_hash: string | null;
+  /** Result channels this task's results go to; absent: every configured channel. */
+  readonly deliver_to?: readonly string[];
 }

@@ -1,0 +1,252 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { isSchedulerError, TaskNotFoundError, type ValidationIssue } from '../errors.ts';
+import { formatInstant } from '../schedule/instant.ts';
+import type { Scheduler } from '../scheduler/scheduler.ts';
+import type { TaskInput, TaskPatch, TaskRecord, TaskTarget } from '../scheduler/task.ts';
+import { compileRequestSchedule } from '../scheduler/task-intake.ts';
+import { toValidationIssues } from '../validation.ts';
+import type { ErrorReply, Reply, SuccessReply, WireErrorCode } from './reply.ts';
+import {
+  createTaskRequestSchema,
+  OPERATIONS,
+  type Operation,
+  previewRequestSchema,
+  requestSchemas,
+  updateTaskRequestSchema,
+} from './request.ts';
+import type { TaskView } from './views.ts';
+
+/** Where a request came from, and what tasks created through it default to. */
+export interface RequestContext {
+  /** Result channels for tasks created by this request (the channel it came through, say). Default: every channel. */
+  readonly deliverTo?: readonly string[];
+  /**
+   * A key the transport holds for this message (an AMQP message id, an HTTP Idempotency-Key).
+   * A create without `task_id` gets an id derived from it and the requester, so a redelivered or
+   * retried message finds its task instead of making a second one.
+   */
+  readonly idempotencyKey?: string;
+}
+
+/** Fires a task view shows. */
+const NEXT_FIRES = 5;
+
+/**
+ * Carries out a request message against a Scheduler and answers with a reply message. Every
+ * channel (AMQP, WebSocket, REST) goes through here, so they validate and answer alike. Never
+ * throws: every failure becomes an error reply with a stable code.
+ */
+export class RequestHandler {
+  private readonly scheduler: Scheduler;
+
+  constructor(scheduler: Scheduler) {
+    this.scheduler = scheduler;
+  }
+
+  async handle(message: unknown, context: RequestContext = {}): Promise<Reply> {
+    const read = readRequest(message);
+    if ('error' in read) return read.error;
+    const requestId = read.request.request_id;
+    try {
+      const reply = await this.execute(read, context);
+      return { ok: true, op: read.op, ...(requestId === undefined ? {} : { request_id: requestId }), ...reply };
+    } catch (error) {
+      return errorReply(error, read.op, requestId);
+    }
+  }
+
+  /** A task as every channel returns it: its record, with its next few fires. */
+  async view(record: TaskRecord): Promise<TaskView> {
+    const next = record.status === 'active' ? await this.scheduler.upcoming(record.id, NEXT_FIRES) : [];
+    return toTaskView(record, next);
+  }
+
+  private async execute(
+    read: ParsedRequest,
+    context: RequestContext,
+  ): Promise<Omit<SuccessReply, 'ok' | 'op' | 'request_id'>> {
+    const scheduler = this.scheduler;
+    switch (read.op) {
+      case 'create':
+        return { task: await this.view(await scheduler.schedule(toTaskInput(read.request, context))) };
+      case 'update': {
+        const { task_id, requester_id } = read.request;
+        const current = await this.owned(task_id, requester_id);
+        return { task: await this.view(await scheduler.update(task_id, toPatch(read.request, current))) };
+      }
+      case 'get':
+        return { task: await this.view(await this.owned(read.request.task_id, read.request.requester_id)) };
+      case 'cancel':
+      case 'pause':
+      case 'resume': {
+        const { task_id, requester_id } = read.request;
+        await this.owned(task_id, requester_id);
+        return { task: await this.view(await scheduler[read.op](task_id)) };
+      }
+      case 'trigger': {
+        const { task_id, requester_id } = read.request;
+        await this.owned(task_id, requester_id);
+        const { run_id } = await scheduler.trigger(task_id);
+        return { run_id, task: await this.view(await scheduler.get(task_id)) };
+      }
+      case 'list': {
+        const { requester_id, status, limit, cursor } = read.request;
+        const page = await scheduler.list(definedOnly({ requester_id, status, limit, cursor }));
+        return { tasks: await Promise.all(page.tasks.map((t) => this.view(t))), next_cursor: page.next_cursor };
+      }
+      case 'runs': {
+        const { task_id, requester_id, limit, cursor } = read.request;
+        await this.owned(task_id, requester_id);
+        const page = await scheduler.runs(task_id, definedOnly({ limit, cursor }));
+        return { runs: [...page.runs], next_cursor: page.next_cursor };
+      }
+      case 'preview': {
+        const { from, count, schedule } = read.request;
+        const after = from === undefined ? Date.now() : Date.parse(from);
+        const compiled = compileRequestSchedule(schedule, after, scheduler.defaultTimezone);
+        return { fires: compiled.preview(after, count ?? 10).map((d) => formatInstant(d.getTime())) };
+      }
+    }
+  }
+
+  /** The task, when it is `requesterId`'s (or no requester was named); another's is reported as not found. */
+  private async owned(taskId: string, requesterId: string | undefined): Promise<TaskRecord> {
+    const record = await this.scheduler.get(taskId);
+    if (requesterId !== undefined && record.requester_id !== requesterId) throw new TaskNotFoundError(taskId);
+    return record;
+  }
+}
+
+/**
+ * The schemas requests are checked with: the contract's, except that `schedule` is left to the
+ * schedule compiler, whose messages name the rule and field at fault (`schedule[0].minute`).
+ */
+const scheduleLater = z.custom<unknown>((value) => value !== undefined, 'required');
+const checkedSchemas: Readonly<Record<Operation, z.ZodType>> = {
+  ...requestSchemas,
+  create: createTaskRequestSchema.extend({ schedule: scheduleLater }),
+  update: updateTaskRequestSchema.extend({ schedule: scheduleLater.optional() }),
+  preview: previewRequestSchema.extend({ schedule: scheduleLater }),
+};
+
+/** A request that passed its schema, typed by operation. */
+export type ParsedRequest = {
+  [Op in Operation]: { op: Op; request: z.output<(typeof requestSchemas)[Op]> };
+}[Operation];
+
+/** Picks the operation by `op` (absent: create) and checks the message against its schema. */
+export function readRequest(message: unknown): ParsedRequest | { error: ErrorReply } {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    return {
+      error: failure('MALFORMED_MESSAGE', 'a request must be a JSON object', [
+        { path: '', message: 'expected an object' },
+      ]),
+    };
+  }
+  const body = message as Record<string, unknown>;
+  const requestId = typeof body['request_id'] === 'string' ? body['request_id'] : undefined;
+  const op = body['op'] ?? 'create';
+  if (typeof op !== 'string' || !Object.hasOwn(checkedSchemas, op)) {
+    const issue = { path: 'op', message: `expected one of ${OPERATIONS.join(', ')}` };
+    return { error: failure('UNKNOWN_OPERATION', 'unknown op', [issue], undefined, requestId) };
+  }
+  const parsed = checkedSchemas[op as Operation].safeParse(body);
+  if (!parsed.success) {
+    const issues = toValidationIssues(parsed.error.issues, body);
+    return { error: failure('INVALID_ARGUMENT', 'invalid request', issues, op, requestId) };
+  }
+  return { op, request: parsed.data } as ParsedRequest;
+}
+
+/** The call a request describes, as an `http` target; fields left out are not set. */
+function httpTarget(fields: {
+  readonly uri?: string | undefined;
+  readonly method?: string | undefined;
+  readonly parameters?: unknown;
+  readonly headers?: unknown;
+  readonly timeout_ms?: number | undefined;
+}): Record<string, unknown> {
+  const target: Record<string, unknown> = {};
+  for (const key of ['uri', 'method', 'parameters', 'headers', 'timeout_ms'] as const) {
+    if (fields[key] !== undefined) target[key] = fields[key];
+  }
+  return target;
+}
+
+function toTaskInput(request: z.output<typeof createTaskRequestSchema>, context: RequestContext): TaskInput {
+  const taskId =
+    request.task_id ??
+    (context.idempotencyKey === undefined ? undefined : derivedTaskId(request.requester_id, context.idempotencyKey));
+  return {
+    ...(taskId === undefined ? {} : { task_id: taskId }),
+    requester_id: request.requester_id,
+    schedule: request.schedule,
+    target: { kind: 'http', ...httpTarget(request) } as TaskTarget,
+    ...(request.policies === undefined ? {} : { policies: request.policies }),
+    ...(context.deliverTo === undefined ? {} : { deliver_to: context.deliverTo }),
+  };
+}
+
+function toPatch(request: z.output<typeof updateTaskRequestSchema>, current: TaskRecord): TaskPatch {
+  const call = httpTarget(request);
+  return {
+    ...(request.schedule === undefined ? {} : { schedule: request.schedule }),
+    // The call's fields merge into the current target: sending `parameters` alone keeps the uri.
+    ...(Object.keys(call).length === 0 ? {} : { target: { ...current.target, ...call, kind: 'http' } as TaskTarget }),
+    ...(request.policies === undefined ? {} : { policies: request.policies }),
+  };
+}
+
+/**
+ * A task id made from a transport's message key: a UUID (version 8, RFC 9562) hashed from the
+ * requester and the key, so the same message always names the same task.
+ */
+export function derivedTaskId(requesterId: string, key: string): string {
+  const bytes = createHash('sha256').update(`${requesterId}\n${key}`).digest().subarray(0, 16);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function toTaskView(record: TaskRecord, nextFires: readonly Date[]): TaskView {
+  const { request_hash: _hash, ...view } = record;
+  return { ...view, next_fires: nextFires.map((d) => formatInstant(d.getTime())) } as TaskView;
+}
+
+function failure(
+  code: WireErrorCode,
+  message: string,
+  issues: readonly ValidationIssue[],
+  op?: string,
+  requestId?: string,
+): ErrorReply {
+  return {
+    ok: false,
+    ...(op === undefined ? {} : { op }),
+    ...(requestId === undefined ? {} : { request_id: requestId }),
+    error: { code, message, issues: [...issues] },
+  };
+}
+
+/**
+ * An error as a reply. The call's fields sit at the top of a request but inside `target` in a
+ * task, so the executor's `target.uri` is reported as `uri`, where the client wrote it.
+ */
+export function errorReply(error: unknown, op?: string, requestId?: string): ErrorReply {
+  if (!isSchedulerError(error)) {
+    const message = error instanceof Error ? error.message : String(error);
+    return failure('INTERNAL', `internal error: ${message}`, [], op, requestId);
+  }
+  const issues = 'issues' in error ? (error.issues as readonly ValidationIssue[]) : [];
+  const located = issues.map((i) => ({ path: i.path.replace(/^target\./, ''), message: i.message }));
+  return failure(error.code, error.message, located, op, requestId);
+}
+
+/** The object without its undefined members (query types take none, under exactOptionalPropertyTypes). */
+function definedOnly<T extends object>(source: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}

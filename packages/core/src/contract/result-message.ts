@@ -1,0 +1,23 @@
+import type { RunResult, TaskTarget } from '../scheduler/task.ts';
+import type { ResultMessage } from './views.ts';
+
+/**
+ * The message a requester receives for a finished run: the run's result with the call it made
+ * (`uri`, `method`, `parameters`), as the contract has it. Function targets have no uri.
+ */
+export function toResultMessage(result: RunResult, target: TaskTarget | undefined): ResultMessage {
+  const http = target?.kind === 'http';
+  const parameters = http ? target['parameters'] : undefined;
+  const uri = http ? target['uri'] : undefined;
+  return {
+    ...result,
+    uri: typeof uri === 'string' ? uri : null,
+    method: http ? ((target['method'] as ResultMessage['method'] | undefined) ?? 'GET') : null,
+    parameters:
+      typeof parameters === 'string' ||
+      (typeof parameters === 'object' && parameters !== null && !Array.isArray(parameters))
+        ? (parameters as ResultMessage['parameters'])
+        : null,
+    scheduler_signature: null,
+  };
+}
