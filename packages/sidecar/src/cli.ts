@@ -1,10 +1,15 @@
 import { parseArgs } from 'node:util';
 import { isSchedulerError } from '@br-sdk/schedule';
 import { runPreview } from './preview-command.ts';
+import { runServe } from './serve-command.ts';
 
 const USAGE = `Usage: br-schedule <command> [options]
 
 Commands:
+  serve
+      Runs the scheduler: the SQLite store in SCHEDULER_DATA_DIR, REST and WebSocket on
+      SCHEDULER_HTTP_HOST:SCHEDULER_HTTP_PORT, AMQP when SCHEDULER_AMQP_URL is set. Configured from
+      the environment and an optional .env file (docs/configuration.md). Stops gracefully on SIGTERM.
   preview [--from <RFC 3339>] [--count <n>]
       Reads a schedule (JSON) on stdin and prints its next n fire instants (default 10)
       strictly after --from (default: now), one per line, as RFC 3339 UTC.
@@ -30,11 +35,18 @@ function report(error: unknown): number {
   return 1;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
+  }
+  if (command === 'serve') {
+    if (rest.length > 0) {
+      process.stderr.write(`error: serve takes no arguments (configure it with SCHEDULER_* variables)\n\n${USAGE}`);
+      return 2;
+    }
+    return runServe();
   }
   if (command !== 'preview') {
     process.stderr.write(`error: unknown command '${command}'\n\n${USAGE}`);
@@ -58,4 +70,5 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+if (code !== undefined) process.exitCode = code;

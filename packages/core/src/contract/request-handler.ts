@@ -39,9 +39,15 @@ const NEXT_FIRES = 5;
  */
 export class RequestHandler {
   private readonly scheduler: Scheduler;
+  private readonly onInternalError: (error: unknown) => void;
 
-  constructor(scheduler: Scheduler) {
+  /**
+   * @param options.onInternalError Told of every error that is not the request's fault (a bug, a
+   *   failing dependency): the reply says only `INTERNAL`, so the details go here, to a log.
+   */
+  constructor(scheduler: Scheduler, options: { readonly onInternalError?: (error: unknown) => void } = {}) {
     this.scheduler = scheduler;
+    this.onInternalError = options.onInternalError ?? (() => {});
   }
 
   async handle(message: unknown, context: RequestContext = {}): Promise<Reply> {
@@ -52,6 +58,7 @@ export class RequestHandler {
       const reply = await this.execute(read, context);
       return { ok: true, op: read.op, ...(requestId === undefined ? {} : { request_id: requestId }), ...reply };
     } catch (error) {
+      if (!isSchedulerError(error)) this.onInternalError(error);
       return errorReply(error, read.op, requestId);
     }
   }
@@ -235,10 +242,9 @@ function failure(
  * task, so the executor's `target.uri` is reported as `uri`, where the client wrote it.
  */
 export function errorReply(error: unknown, op?: string, requestId?: string): ErrorReply {
-  if (!isSchedulerError(error)) {
-    const message = error instanceof Error ? error.message : String(error);
-    return failure('INTERNAL', `internal error: ${message}`, [], op, requestId);
-  }
+  // An error that is not the request's fault says nothing of the server's insides to the client.
+  if (!isSchedulerError(error))
+    return failure('INTERNAL', 'internal error (details are in the scheduler log)', [], op, requestId);
   const issues = 'issues' in error ? (error.issues as readonly ValidationIssue[]) : [];
   const located = issues.map((i) => ({ path: i.path.replace(/^target\./, ''), message: i.message }));
   return failure(error.code, error.message, located, op, requestId);

@@ -1,0 +1,125 @@
+import type { ResultChannel, RunResult } from '@br-sdk/schedule';
+import { Scheduler } from '@br-sdk/schedule';
+import { type Reply, RequestHandler, toResultMessage, type WireErrorCode } from '@br-sdk/schedule/contract';
+import { AmqpTransport } from '@br-sdk/schedule-amqp';
+import { HttpExecutor } from '@br-sdk/schedule-executor-http';
+import { HttpTransport } from '@br-sdk/schedule-http';
+import { SqliteTaskStore } from '@br-sdk/schedule-sqlite';
+import type { SidecarConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+
+/** Refused requests: the message itself is at fault, so it goes to the dead-letter queue to be looked at. */
+const REFUSALS: ReadonlySet<WireErrorCode> = new Set([
+  'MALFORMED_MESSAGE',
+  'UNKNOWN_OPERATION',
+  'INVALID_ARGUMENT',
+  'SCHEDULE_INVALID',
+  'SCHEDULE_SEARCH_LIMIT',
+]);
+
+/** A running sidecar: the scheduler on its SQLite store, with its HTTP and (when configured) AMQP channels. */
+export interface RunningSidecar {
+  readonly scheduler: Scheduler;
+  /** Where REST, WebSocket, health and metrics listen, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  /**
+   * Stops taking requests, lets runs in flight finish for up to `shutdownTimeoutMs`, delivers what
+   * results it can, and closes the store. What is not finished stays in the store for the next start.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * A channel known by name before its transport exists: the Scheduler needs its channels when it is
+ * made, and the HTTP transport needs the Scheduler.
+ */
+function forwardingChannel(name: string, target: () => ResultChannel): ResultChannel {
+  return { name, deliver: (result: RunResult) => target().deliver(result) };
+}
+
+/** Opens the store, restores the tasks, and starts every channel: what `br-schedule serve` runs. */
+export async function startSidecar(config: SidecarConfig, logger: Logger): Promise<RunningSidecar> {
+  const store = await SqliteTaskStore.open({ path: config.storePath });
+  const executor = new HttpExecutor({ defaultTimeoutMs: config.httpTargetTimeoutMs });
+  let http: HttpTransport | undefined;
+  let amqp: AmqpTransport | undefined;
+  const channels: ResultChannel[] = [forwardingChannel('ws', () => required(http).resultChannel)];
+  if (config.amqp) channels.push(forwardingChannel('amqp', () => required(amqp).resultChannel));
+
+  const scheduler = new Scheduler({
+    store,
+    executors: [executor],
+    channels,
+    concurrency: config.concurrency,
+    runRetention: config.runRetention,
+    stopTimeoutMs: config.shutdownTimeoutMs,
+    defaultTimezone: config.timezone,
+  });
+  scheduler.on('error', (error) => {
+    // A result held for a WebSocket subscriber at shutdown stays in the outbox: expected, not an error.
+    if ((error as { code?: string }).code === 'WS_CHANNEL_CLOSED')
+      logger.debug({ err: error }, 'result left in the outbox');
+    else logger.error({ err: error }, 'scheduler error');
+  });
+  scheduler.on('misfire', (event) => logger.warn(event, 'missed fires'));
+  const handler = new RequestHandler(scheduler, {
+    onInternalError: (error) => logger.error({ err: error }, 'request failed inside the scheduler'),
+  });
+
+  http = new HttpTransport({
+    scheduler,
+    host: config.http.host,
+    port: config.http.port,
+    logger: logger.child({ channel: 'http' }),
+    restDeliverTo: config.amqp ? ['amqp'] : [],
+    metrics: config.metrics,
+    readiness: () => (amqp ? { amqp: amqp.connected } : {}),
+  });
+  if (config.amqp) {
+    amqp = new AmqpTransport({
+      url: config.amqp.url,
+      requestQueue: config.amqp.requestQueue,
+      resultExchange: config.amqp.resultExchange,
+      logger: logger.child({ channel: 'amqp' }),
+      handle: async (request) => {
+        const reply: Reply = await handler.handle(request.body, {
+          deliverTo: ['amqp'],
+          ...(request.messageId === undefined ? {} : { idempotencyKey: request.messageId }),
+        });
+        return { reply, deadLetter: !reply.ok && REFUSALS.has(reply.error.code) };
+      },
+      toResultMessage: async (result) => toResultMessage(result, (await scheduler.get(result.task_id)).target),
+    });
+  }
+
+  try {
+    await scheduler.start();
+    const { url } = await http.start();
+    await amqp?.start();
+    logger.info({ url, amqp: config.amqp !== undefined, store: config.storePath }, 'br-schedule serving');
+    return {
+      scheduler,
+      url,
+      stop: async () => {
+        // Requests first, so nothing new arrives; the result channels stay up while runs finish.
+        await amqp?.stopConsuming();
+        await http?.stopAccepting();
+        await scheduler.stop();
+        await Promise.all([amqp?.stop(), http?.stop()]);
+        await executor.close();
+        await store.close();
+        logger.info('br-schedule stopped');
+      },
+    };
+  } catch (error) {
+    await Promise.allSettled([amqp?.stop(), http.stop(), scheduler.stop()]);
+    await executor.close();
+    await store.close();
+    throw error;
+  }
+}
+
+function required<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('channel used before its transport was made');
+  return value;
+}

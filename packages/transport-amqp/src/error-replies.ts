@@ -1,0 +1,35 @@
+/**
+ * The replies the transport itself sends, in the same `{ ok: false, error }` shape as the
+ * scheduler's own error replies, so clients map one set of codes.
+ */
+export interface AmqpErrorReply {
+  readonly ok: false;
+  readonly error: {
+    readonly code: 'MALFORMED_MESSAGE' | 'INTERNAL';
+    readonly message: string;
+    readonly issues?: readonly { readonly path: string; readonly message: string }[];
+  };
+}
+
+/** The reply to a body that is not a UTF-8 JSON object. */
+export function malformedReply(reason: string): AmqpErrorReply {
+  return {
+    ok: false,
+    error: {
+      code: 'MALFORMED_MESSAGE',
+      message: `malformed request: ${reason}`,
+      issues: [{ path: '', message: reason }],
+    },
+  };
+}
+
+/**
+ * The reply when handling failed unexpectedly. The cause stays in the log: its message may hold
+ * internals that are not the requester's business.
+ */
+export function internalReply(): AmqpErrorReply {
+  return {
+    ok: false,
+    error: { code: 'INTERNAL', message: 'internal error while handling the request; it was dead-lettered' },
+  };
+}

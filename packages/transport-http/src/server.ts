@@ -1,0 +1,118 @@
+import type { RequestHandler } from '@br-sdk/schedule/contract';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import type { SchedulerMetrics } from './metrics.ts';
+import type { ResolvedHttpServerOptions } from './options.ts';
+import { errorProblem, problem } from './problem.ts';
+import { registerRestRoutes } from './rest-routes.ts';
+import { pathOf, sendProblem } from './send-problem.ts';
+import { registerSystemRoutes } from './system-routes.ts';
+
+/** The WebSocket endpoint's path. */
+export const WS_PATH = '/v1/ws';
+
+/** Whether requests are taken: false after HttpTransport.stopAccepting() (results still flow). */
+export interface Gate {
+  accepting: boolean;
+}
+
+export interface AppContext {
+  readonly options: ResolvedHttpServerOptions;
+  readonly gate: Gate;
+  readonly handler: RequestHandler;
+  readonly metrics: SchedulerMetrics | null;
+  /** The OpenAPI document, serialized. */
+  readonly openapi: string;
+}
+
+/** A route as Fastify registered it: its method and pattern. */
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly path: string;
+}
+
+function patternOf(path: string): RegExp {
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_]+/g, '[^/]+');
+  return new RegExp(`^${escaped}/?$`);
+}
+
+/**
+ * The Fastify application: JSON bodies only (an empty body reads as none), every error and unknown
+ * route or method as problem+json, request counting for the metrics, and the routes.
+ */
+export function createApp(context: AppContext): { app: FastifyInstance; routes: RegisteredRoute[] } {
+  const { options, metrics } = context;
+  const routes: RegisteredRoute[] = [];
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // One log line per request is too many for a scheduler's API: failures are logged, requests counted.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit,
+    // Task ids reach 128 characters; longer ones get the contract's message rather than a 414.
+    routerOptions: { maxParamLength: 256 },
+    // Fastify's own answer while closing is not a problem document; the onRequest hook below gives one.
+    return503OnClosing: false,
+    frameworkErrors: (error, request, reply) => {
+      sendProblem(reply, errorProblem(error, options.bodyLimit, pathOf(request.url)));
+    },
+  });
+
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    const path = pathOf(request.url);
+    // Draining refuses requests; health, readiness and metrics still answer (readiness with 503).
+    if (!closing && (context.gate.accepting || !path.startsWith('/v1/'))) return;
+    if (closing) reply.header('connection', 'close');
+    return sendProblem(reply, problem('NOT_READY', 'the server is stopping', [], path));
+  });
+
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, path: route.url });
+  });
+
+  app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    // A POST to an action route (pause, trigger) may come with a JSON content type and no body.
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') done(null, undefined);
+    // Fastify's parser (it refuses __proto__ and constructor.prototype keys) is synchronous and calls done.
+    else void parseJson(request, text, done);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const answer = errorProblem(error, options.bodyLimit, pathOf(request.url));
+    if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, answer);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = pathOf(request.url);
+    const allowed = routes.filter((r) => patternOf(r.path).test(path)).map((r) => r.method);
+    if (allowed.length === 0) {
+      return sendProblem(reply, problem('ROUTE_NOT_FOUND', `no route ${request.method} ${path}`, [], path));
+    }
+    reply.header('allow', [...new Set(allowed)].join(', '));
+    const detail = `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`;
+    return sendProblem(reply, problem('METHOD_NOT_ALLOWED', detail, [], path));
+  });
+
+  if (metrics) {
+    app.addHook('onResponse', async (request, reply) => {
+      metrics.countRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode);
+    });
+  }
+
+  registerRestRoutes(app, context.handler, options.restDeliverTo);
+  registerSystemRoutes(app, {
+    scheduler: options.scheduler,
+    gate: context.gate,
+    readiness: options.readiness,
+    metrics,
+    openapi: context.openapi,
+    wsPath: WS_PATH,
+  });
+  return { app, routes };
+}
