@@ -1,11 +1,12 @@
 import { wireJsonSchemas } from '@br-sdk/schedule/contract';
+import { buildOpenApiDocument } from '@br-sdk/schedule-http';
 import { stringify } from 'yaml';
 import { type AmqpTopology, asyncApiDocument } from './asyncapi.ts';
 import { SIDECAR_VERSION } from './version.ts';
 
 /**
  * The generated documents that are committed to the repository (and checked by a test to be up to
- * date): the wire schemas for other languages' connectors, and the AsyncAPI document.
+ * date): the wire schemas for other languages' connectors, and the AsyncAPI and OpenAPI documents.
  */
 export interface GeneratedDocument {
   /** Path from the repository root. */
@@ -36,5 +37,7 @@ export function generatedDocuments(): GeneratedDocument[] {
   return [
     { path: 'spec/wire.schema.json', text: `${JSON.stringify(schema, null, 2)}\n` },
     { path: 'docs/asyncapi.yaml', text: asyncApiYaml() },
+    // The same document the server serves at GET /openapi.json, for readers without a running server.
+    { path: 'docs/openapi.json', text: `${JSON.stringify(buildOpenApiDocument({ metrics: true }), null, 2)}\n` },
   ];
 }
