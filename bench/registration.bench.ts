@@ -10,8 +10,8 @@
  * Method. The sidecar runs as its own process (`node --conditions=source packages/sidecar/src/cli.ts
  * serve`, a fresh data dir, AMQP on the local RabbitMQ with queue names unique to the run), started
  * once and killed by PID at the end. This process is the client:
- *   - REST: `POST /v1/tasks` through an undici Pool (16 keep-alive connections), 512 requests in
- *     flight; acknowledged = the 201 response (sent once the task is committed).
+ *   - REST: `POST /v1/tasks` through an undici Pool of 256 keep-alive connections, one request on
+ *     each at a time; acknowledged = the 201 response (sent once the task is committed).
  *   - AMQP: requests published to the request queue with `reply_to = amq.rabbitmq.reply-to` (direct
  *     reply-to) and a `message_id`; acknowledged = the reply (sent once the task is committed), 1,000
  *     requests in flight.
@@ -36,7 +36,8 @@ import { median } from './lib/stats.ts';
 const TASKS = 10_000;
 const WARMUP = 1_000;
 const ROUNDS = 3;
-const HTTP_IN_FLIGHT = 512;
+/** One request per connection at a time (no pipelining), as many clients each with a keep-alive connection. */
+const HTTP_IN_FLIGHT = 256;
 const AMQP_IN_FLIGHT = 1_000;
 const REFERENCE_IN_FLIGHT = 1_000;
 const TARGET = 5_000;
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
   const queue = `bench.requests.${suffix}`;
   const exchange = `bench.results.${suffix}`;
   const { child, url } = await startSidecar(dataDir, queue, exchange);
-  const pool = new Pool(url, { connections: 16, pipelining: 1 });
+  const pool = new Pool(url, { connections: HTTP_IN_FLIGHT, pipelining: 1 });
   const connection = await amqp.connect(AMQP_URL);
   const channel = await connection.createChannel();
   const waiting = new Map<string, () => void>();

@@ -58,19 +58,49 @@ export class FunctionExecutor implements Executor {
   }
 
   async execute(target: TaskTarget, context: RunContext): Promise<ExecutionOutcome> {
+    return this.runNow(target, context);
+  }
+
+  /**
+   * execute() without its promise when the function returns a plain value: the Scheduler's
+   * dispatcher calls this, so a burst of synchronous functions allocates no promise per run.
+   * Returns a promise only when the function does (or returns a thenable).
+   */
+  runNow(target: TaskTarget, context: RunContext): ExecutionOutcome | Promise<ExecutionOutcome> {
     const fn = typeof target['name'] === 'string' ? this.functions.get(target['name']) : undefined;
     if (fn === undefined) {
       return { status: 'failed', content: null, error: `no function named '${String(target['name'])}' is registered` };
     }
+    let value: unknown;
     try {
-      const value = await fn(isJsonObject(target['parameters']) ? target['parameters'] : {}, context);
-      return { status: 'success', content: toContent(value), error: null };
+      value = fn(isJsonObject(target['parameters']) ? target['parameters'] : {}, context);
     } catch (error) {
-      // Retryable: a thrown error is usually transient (a database hiccup); the retry policy bounds it.
-      const message = error instanceof Error ? error.message : String(error);
-      return { status: 'failed', content: null, error: message, retryable: true };
+      return thrown(error);
     }
+    if (isThenable(value)) return Promise.resolve(value).then(returned, thrown);
+    return returned(value);
   }
+}
+
+/** Most functions return nothing: their outcome is shared. */
+const NOTHING: ExecutionOutcome = Object.freeze({ status: 'success', content: null, error: null });
+
+function returned(value: unknown): ExecutionOutcome {
+  return value === undefined ? NOTHING : { status: 'success', content: toContent(value), error: null };
+}
+
+// Retryable: a thrown error is usually transient (a database hiccup); the retry policy bounds it.
+function thrown(error: unknown): ExecutionOutcome {
+  const message = error instanceof Error ? error.message : String(error);
+  return { status: 'failed', content: null, error: message, retryable: true };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /** A string is the content as is; anything else is JSON-encoded; undefined is no content. */

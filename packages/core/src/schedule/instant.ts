@@ -110,6 +110,25 @@ function writeDigits(value: number, digits: number, at: number): number {
  * it is also three times faster than `toISOString()` plus trimming. Years 0-9999 only.
  */
 export function formatInstant(instant: number): string {
+  // The last two instants formatted, remembered: a burst formats its due instant and the current
+  // ms again and again (scheduled_at, fired_at, finished_at, updated_at), and the records that
+  // share one text share one string.
+  if (instant === recent0) return recentText0;
+  const formatted = instant === recent1 ? recentText1 : format(instant);
+  // Least recently used goes: a registration alternates between now and each task's distinct first fire.
+  recent1 = recent0;
+  recentText1 = recentText0;
+  recent0 = instant;
+  recentText0 = formatted;
+  return formatted;
+}
+
+let recent0 = Number.NaN;
+let recentText0 = '';
+let recent1 = Number.NaN;
+let recentText1 = '';
+
+function format(instant: number): string {
   const days = Math.floor(instant / DAY_MS);
   const date = unsafeCivilFromDays(days, scratch);
   const ms = instant - days * DAY_MS;

@@ -129,7 +129,7 @@ export class IntervalRuleEngine implements RuleEngine {
 
 /** `at`: a single instant. */
 export class AtRuleEngine implements RuleEngine {
-  private readonly instant: number;
+  readonly instant: number;
 
   constructor(instant: number) {
     this.instant = instant;

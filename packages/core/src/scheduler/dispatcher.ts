@@ -1,4 +1,5 @@
 import type { ExecutionOutcome, Executor, RunContext } from '../executor/executor.ts';
+import { FunctionExecutor } from '../executor/function-executor.ts';
 import { formatInstant } from '../schedule/instant.ts';
 import type { Clock, TimerHandle } from '../timing/clock.ts';
 import { retryDelay } from './retry.ts';
@@ -6,7 +7,7 @@ import type { RunResult } from './task.ts';
 import type { TaskRuntime } from './task-runtime.ts';
 
 /** One fire (or manual trigger) of a task, across its attempts. */
-export interface Occurrence {
+export class Occurrence {
   readonly runtime: TaskRuntime;
   readonly scheduledAt: number;
   /** `scheduledAt` as RFC 3339, formatted once: it goes into every attempt's key and the result. */
@@ -14,8 +15,24 @@ export interface Occurrence {
   readonly trigger: RunResult['trigger'];
   readonly runId: string;
   /** Set when the first attempt starts. */
-  firedAt: number;
-  attempt: number;
+  firedAt = 0;
+  attempt = 0;
+  /** The outcome of an attempt that ended synchronously, until the dispatcher takes it. */
+  outcome: ExecutionOutcome | null = null;
+
+  constructor(
+    runtime: TaskRuntime,
+    scheduledAt: number,
+    scheduledAtText: string,
+    trigger: RunResult['trigger'],
+    runId: string,
+  ) {
+    this.runtime = runtime;
+    this.scheduledAt = scheduledAt;
+    this.scheduledAtText = scheduledAtText;
+    this.trigger = trigger;
+    this.runId = runId;
+  }
 }
 
 export interface DispatcherHooks {
@@ -36,7 +53,7 @@ export class Dispatcher {
   private readonly clock: Clock;
   private readonly executors: ReadonlyMap<string, Executor>;
   private readonly concurrency: number;
-  private readonly newId: () => string;
+  private readonly newId: (now: number) => string;
   private readonly hooks: DispatcherHooks;
   /** One controller for all runs: aborted only by stop() past its deadline, so no allocation per run. */
   private readonly abort = new AbortController();
@@ -44,6 +61,11 @@ export class Dispatcher {
   private waitingHead = 0;
   private running = 0;
   private readonly retrying = new Map<Occurrence, TimerHandle>();
+  /** overlap `queue_one`: per task, the fire waiting for its current run to end (its run id is taken). */
+  private readonly queued = new Map<TaskRuntime, Occurrence>();
+  /** Attempts that ended synchronously (plain functions), finished together in one microtask. */
+  private ended: Occurrence[] = [];
+  private readonly finishEnded = () => this.finishEndedAttempts();
   private idleWaiters: (() => void)[] = [];
   private stopping = false;
 
@@ -51,7 +73,8 @@ export class Dispatcher {
     clock: Clock;
     executors: ReadonlyMap<string, Executor>;
     concurrency: number;
-    newId: () => string;
+    /** Makes a run id, given the current time. */
+    newId: (now: number) => string;
     hooks: DispatcherHooks;
   }) {
     this.clock = options.clock;
@@ -80,31 +103,26 @@ export class Dispatcher {
     runtime: TaskRuntime,
     scheduledAt: number,
     trigger: RunResult['trigger'],
-    options: { runId?: string; recovered?: boolean; scheduledAtText?: string } = {},
+    scheduledAtText: string,
+    runId?: string,
+    recovered = false,
   ): string | null {
-    if (trigger === 'schedule' && !options.recovered && runtime.active > 0) {
-      const overlap = runtime.record.policies.overlap;
-      if (overlap === 'skip' || (overlap === 'queue_one' && runtime.queued !== null)) {
+    const now = this.clock.now();
+    if (trigger === 'schedule' && !recovered && runtime.active > 0) {
+      const overlap = runtime.settled.policies.overlap;
+      if (overlap === 'skip' || (overlap === 'queue_one' && this.queued.has(runtime))) {
         this.hooks.onOverlapSkipped(runtime, scheduledAt);
         return null;
       }
       if (overlap === 'queue_one') {
-        const runId = options.runId ?? this.newId();
-        runtime.queued = { scheduledAt, runId };
-        return runId;
+        const occurrence = new Occurrence(runtime, scheduledAt, scheduledAtText, trigger, runId ?? this.newId(now));
+        this.queued.set(runtime, occurrence);
+        return occurrence.runId;
       }
     }
-    const occurrence: Occurrence = {
-      runtime,
-      scheduledAt,
-      scheduledAtText: options.scheduledAtText ?? formatInstant(scheduledAt),
-      trigger,
-      runId: options.runId ?? this.newId(),
-      firedAt: 0,
-      attempt: 0,
-    };
+    const occurrence = new Occurrence(runtime, scheduledAt, scheduledAtText, trigger, runId ?? this.newId(now));
     runtime.active++;
-    this.enqueue(occurrence);
+    this.enqueue(occurrence, now);
     return occurrence.runId;
   }
 
@@ -132,15 +150,16 @@ export class Dispatcher {
     if (this.running > 0) this.abort.abort(new Error('the scheduler stopped before the run finished'));
   }
 
-  private enqueue(occurrence: Occurrence): void {
-    if (this.running < this.concurrency) this.start(occurrence);
+  /** `now`: the current time, when the caller has just read it. */
+  private enqueue(occurrence: Occurrence, now = -1): void {
+    if (this.running < this.concurrency) this.start(occurrence, now < 0 ? this.clock.now() : now);
     else this.waiting.push(occurrence);
   }
 
-  private start(occurrence: Occurrence): void {
+  private start(occurrence: Occurrence, now: number): void {
     this.running++;
     occurrence.attempt++;
-    if (occurrence.attempt === 1) occurrence.firedAt = this.clock.now();
+    if (occurrence.attempt === 1) occurrence.firedAt = now;
     this.hooks.onDispatch(occurrence);
     const task = occurrence.runtime.record;
     const executor = this.executors.get(task.target.kind);
@@ -152,13 +171,31 @@ export class Dispatcher {
       idempotency_key: `${task.id}:${occurrence.scheduledAtText}`,
       signal: this.abort.signal,
     };
-    const outcome: Promise<ExecutionOutcome> = executor
-      ? executor.execute(task.target, context)
-      : Promise.resolve({
-          status: 'failed',
-          content: null,
-          error: `no executor for target kind '${task.target.kind}'`,
-        });
+    if (executor instanceof FunctionExecutor) {
+      const outcome = executor.runNow(task.target, context);
+      if (!(outcome instanceof Promise)) {
+        // Finished as a promise would have: after this turn's synchronous work, but in one
+        // microtask for all of them, without an async call, a promise and two closures per run.
+        occurrence.outcome = outcome;
+        if (this.ended.push(occurrence) === 1) queueMicrotask(this.finishEnded);
+        return;
+      }
+      this.await(occurrence, outcome);
+      return;
+    }
+    this.await(
+      occurrence,
+      executor
+        ? executor.execute(task.target, context)
+        : Promise.resolve({
+            status: 'failed',
+            content: null,
+            error: `no executor for target kind '${task.target.kind}'`,
+          }),
+    );
+  }
+
+  private await(occurrence: Occurrence, outcome: Promise<ExecutionOutcome>): void {
     outcome.then(
       (result) => this.finishAttempt(occurrence, result),
       (error: unknown) =>
@@ -170,11 +207,23 @@ export class Dispatcher {
     );
   }
 
+  /** Finishes the attempts that ended synchronously, including those their finishing starts. */
+  private finishEndedAttempts(): void {
+    const ended = this.ended;
+    for (let i = 0; i < ended.length; i++) {
+      const occurrence = ended[i] as Occurrence;
+      const outcome = occurrence.outcome as ExecutionOutcome;
+      occurrence.outcome = null;
+      this.finishAttempt(occurrence, outcome);
+    }
+    this.ended = [];
+  }
+
   private finishAttempt(occurrence: Occurrence, outcome: ExecutionOutcome): void {
     this.running--;
     // An attempt aborted by stop(), or one that would be retried after it, stays in flight: the
     // task keeps the run and the next start runs it again (see drain()).
-    const delay = retryDelay(occurrence.attempt, outcome, occurrence.runtime.record.policies.retry);
+    const delay = retryDelay(occurrence.attempt, outcome, occurrence.runtime.settled.policies.retry);
     if (this.abort.signal.aborted || (this.stopping && delay >= 0)) {
       this.notifyIfIdle();
       return;
@@ -195,7 +244,7 @@ export class Dispatcher {
   private finishRun(occurrence: Occurrence, outcome: ExecutionOutcome): void {
     const { runtime, scheduledAtText, runId, trigger } = occurrence;
     runtime.active--;
-    const task = runtime.record;
+    const task = runtime.settled;
     this.hooks.onResult(runtime, {
       task_id: task.id,
       requester_id: task.requester_id,
@@ -211,17 +260,18 @@ export class Dispatcher {
       truncated: outcome.truncated ?? false,
       error: outcome.error,
     });
-    const queued = runtime.queued;
-    if (queued !== null && runtime.active === 0) {
-      runtime.queued = null;
-      this.offer(runtime, queued.scheduledAt, 'schedule', { runId: queued.runId });
+    const queued = this.queued.get(runtime);
+    if (queued !== undefined && runtime.active === 0) {
+      this.queued.delete(runtime);
+      runtime.active++;
+      this.enqueue(queued);
     }
   }
 
   private startWaiting(): void {
     while (this.running < this.concurrency && this.waitingHead < this.waiting.length) {
       // A run accepted before its task was cancelled still runs: cancel lets runs in flight finish.
-      this.start(this.waiting[this.waitingHead++] as Occurrence);
+      this.start(this.waiting[this.waitingHead++] as Occurrence, this.clock.now());
     }
     if (this.waitingHead === this.waiting.length) {
       this.waiting.length = 0;

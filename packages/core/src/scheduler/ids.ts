@@ -1,22 +1,26 @@
 import { randomFillSync } from 'node:crypto';
 
-const HEX = '0123456789abcdef';
 /** Random bytes drawn 4 KiB at a time: one system call per 512 ids, not one per id. */
 const pool = Buffer.alloc(4096);
 let poolOffset = pool.length;
 /** The id is written here as ASCII and read out as one flat string. */
 const text = Buffer.alloc(36);
+/** ASCII of the two hex digits of each byte value, high then low. */
+const HEX_HIGH = new Uint8Array(256);
+const HEX_LOW = new Uint8Array(256);
+for (let b = 0; b < 256; b++) {
+  HEX_HIGH[b] = '0123456789abcdef'.charCodeAt(b >> 4);
+  HEX_LOW[b] = '0123456789abcdef'.charCodeAt(b & 15);
+}
+text.write('00000000-0000-7000-8000-000000000000', 'latin1');
 
 let lastMs = -1;
 let counter = 0;
 
-function writeHex(value: number, digits: number, at: number): number {
-  let v = value;
-  for (let i = digits - 1; i >= 0; i--) {
-    text[at + i] = HEX.charCodeAt(v & 15);
-    v = Math.floor(v / 16);
-  }
-  return at + digits;
+/** Writes `byte` as two hex digits at `at`. */
+function hexByte(byte: number, at: number): void {
+  text[at] = HEX_HIGH[byte] as number;
+  text[at + 1] = HEX_LOW[byte] as number;
 }
 
 /**
@@ -24,7 +28,9 @@ function writeHex(value: number, digits: number, at: number): number {
  * then 62 random bits, so ids made by one process sort in the order they were made, even within one
  * millisecond. Written into a byte buffer and read out as a flat string: ids live as long as their
  * tasks, and a string built by concatenation or slicing keeps its pieces (or its parent) alive —
- * 300 bytes per id instead of 56 (measured).
+ * 300 bytes per id instead of 56 (measured). The millisecond part is rewritten only when the
+ * millisecond changes, and digits come from byte tables: a burst of ids in one millisecond costs
+ * about 8 table writes and one string each.
  */
 export function uuidv7(now: number = Date.now()): string {
   let ms = Math.max(Math.floor(now), lastMs);
@@ -37,23 +43,27 @@ export function uuidv7(now: number = Date.now()): string {
   } else {
     counter = Math.floor(Math.random() * 0x800); // random start, leaving room to count up
   }
-  lastMs = ms;
+  if (ms !== lastMs) {
+    lastMs = ms;
+    const high = Math.floor(ms / 0x100000000); // the top 16 of the 48 bits
+    const low = ms >>> 0;
+    hexByte(high >>> 8, 0);
+    hexByte(high & 0xff, 2);
+    hexByte(low >>> 24, 4);
+    hexByte((low >>> 16) & 0xff, 6);
+    hexByte((low >>> 8) & 0xff, 9);
+    hexByte(low & 0xff, 11);
+  }
+  text[15] = HEX_LOW[counter >>> 8] as number; // after the version digit 7 at 14
+  hexByte(counter & 0xff, 16);
   if (poolOffset + 8 > pool.length) {
     randomFillSync(pool);
     poolOffset = 0;
   }
-  let at = writeHex(Math.floor(ms / 0x10000), 8, 0);
-  text[at++] = 0x2d; // -
-  at = writeHex(ms & 0xffff, 4, at);
-  text[at++] = 0x2d;
-  text[at++] = 0x37; // version 7
-  at = writeHex(counter, 3, at);
-  text[at++] = 0x2d;
   const r = poolOffset;
   poolOffset += 8;
-  at = writeHex((((pool[r] as number) & 0x3f) | 0x80) * 0x100 + (pool[r + 1] as number), 4, at); // variant 10
-  text[at++] = 0x2d;
-  at = writeHex((pool[r + 2] as number) * 0x1000000 + (pool.readUInt16BE(r + 3) << 8) + (pool[r + 5] as number), 8, at);
-  writeHex(pool.readUInt16BE(r + 6), 4, at);
+  hexByte(((pool[r] as number) & 0x3f) | 0x80, 19); // variant 10
+  hexByte(pool[r + 1] as number, 21);
+  for (let i = 2; i < 8; i++) hexByte(pool[r + i] as number, 20 + 2 * i);
   return text.toString('latin1');
 }

@@ -40,6 +40,8 @@ export interface ResolvedSchedulerOptions {
   readonly misfireThresholdMs: number;
   readonly stopTimeoutMs: number;
   readonly newId: () => string;
+  /** newId given the current time, which the default (a UUIDv7) needs: saves a clock read per run. */
+  readonly newIdAt: (now: number) => string;
   readonly defaultTimezone: string;
 }
 
@@ -52,6 +54,7 @@ function checkInteger(issues: ValidationIssue[], path: string, value: number, mi
 /** Fills defaults and checks every option once; throws InvalidArgumentError naming each bad one. */
 export function resolveSchedulerOptions(options: SchedulerOptions = {}): ResolvedSchedulerOptions {
   const clock = options.clock ?? systemClock;
+  const custom = options.newId;
   const resolved: ResolvedSchedulerOptions = {
     store: options.store ?? new MemoryTaskStore(),
     executors: options.executors ?? [],
@@ -61,7 +64,8 @@ export function resolveSchedulerOptions(options: SchedulerOptions = {}): Resolve
     concurrency: options.concurrency ?? 100,
     misfireThresholdMs: options.misfireThresholdMs ?? 5000,
     stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
-    newId: options.newId ?? (() => uuidv7(clock.now())),
+    newId: custom ?? (() => uuidv7(clock.now())),
+    newIdAt: custom === undefined ? uuidv7 : () => custom(),
     defaultTimezone: options.defaultTimezone ?? 'UTC',
   };
   const issues: ValidationIssue[] = [];

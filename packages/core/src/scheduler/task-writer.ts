@@ -20,39 +20,65 @@ function newBatch(): Batch {
   return { promise, resolve, reject };
 }
 
+/** What the TaskWriter tells its owner. */
+export interface TaskWriterHooks {
+  /** A write of {@link TaskWriter.mark}ed tasks failed (persist() callers get the rejection instead). */
+  onError(error: unknown): void;
+  /** A batch was written: these tasks' records, as taken, are in the store (unless `dirty` again since). */
+  onWritten?(runtimes: readonly TaskRuntime[]): void;
+}
+
 /**
  * Writes tasks' latest records to the store in batches, one batch at a time: every task changed
  * while the previous batch was being written (or during this event-loop turn) is written once in
  * the next. A quick run's fire and result become one write; a burst of 10,000 fires is one pass,
  * not 10,000 promise chains; and since batches never overlap, an older snapshot of a task never
  * lands after a newer one.
+ *
+ * A task is marked `dirty` on its runtime and queued in an array, rather than added to a Set and
+ * indexed by id: in a burst this runs once per fire and once per result.
  */
 export class TaskWriter {
   private readonly store: TaskStore;
   private readonly now: () => string;
-  private dirty = new Set<TaskRuntime>();
-  /** Tasks whose latest record may not be in the store yet, by id: reads must see it. */
-  private readonly unsettled = new Map<string, TaskRuntime>();
-  /** Settles when the batch holding the current dirty tasks is durable. */
+  private readonly hooks: TaskWriterHooks;
+  private dirty: TaskRuntime[] = [];
+  /** mark() calls since the last flush: each hears of a failure of the batch, as its caller would. */
+  private marks = 0;
+  /** Settles when the batch holding the current dirty tasks is durable (made only when asked for). */
   private pending: Batch | null = null;
   private writing: Promise<void> | null = null;
   private scheduled = false;
+  private readonly flushNow = () => this.flush();
 
-  constructor(store: TaskStore, now: () => string) {
+  constructor(store: TaskStore, now: () => string, hooks: TaskWriterHooks = { onError: () => {} }) {
     this.store = store;
     this.now = now;
+    this.hooks = hooks;
   }
 
   /** Writes the runtime's current record; resolves once a write containing it is durable. */
   persist(runtime: TaskRuntime): Promise<void> {
-    this.dirty.add(runtime);
-    this.unsettled.set(runtime.record.id, runtime);
+    this.queue(runtime);
     this.pending ??= newBatch();
+    return this.pending.promise;
+  }
+
+  /** Like persist(), without a promise: a failed write goes to `onError`. The per-fire path. */
+  mark(runtime: TaskRuntime): void {
+    this.marks++;
+    this.queue(runtime);
+  }
+
+  private queue(runtime: TaskRuntime): void {
+    if (!runtime.dirty) {
+      runtime.dirty = true;
+      this.dirty.push(runtime);
+    }
     if (!this.scheduled && this.writing === null) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(this.flushNow);
     }
-    return this.pending.promise;
   }
 
   /** Applies `fields` and resolves once durable; on a failed write the change is undone and the error thrown. */
@@ -69,40 +95,42 @@ export class TaskWriter {
     return after;
   }
 
-  /** The latest record of task `id` if a write of it is still pending (the store may lag until then). */
-  unwritten(id: string): TaskRecord | undefined {
-    return this.unsettled.get(id)?.record;
-  }
-
   /** Waits until every write asked for so far is done (or failed). */
   async settle(): Promise<void> {
-    while (this.pending !== null || this.writing !== null) {
-      await Promise.allSettled([this.writing, this.pending?.promise]);
+    while (this.dirty.length > 0 || this.writing !== null) {
+      if (this.writing === null) this.flush();
+      await Promise.allSettled([this.writing]);
     }
   }
 
   private flush(): void {
     this.scheduled = false;
-    const batch = this.pending;
-    if (batch === null) return;
     const runtimes = this.dirty;
-    this.dirty = new Set();
+    if (runtimes.length === 0) return;
+    const batch = this.pending;
+    const marks = this.marks;
+    this.dirty = [];
     this.pending = null;
+    this.marks = 0;
     // Each task's record as it is now: later changes go to the next batch.
-    const writes = [...runtimes].map((runtime) => this.store.update(runtime.record));
+    const writes = runtimes.map((runtime) => {
+      runtime.dirty = false;
+      return this.store.update(runtime.record);
+    });
     const writing = Promise.all(writes).then(
-      () => batch.resolve(),
-      (error: unknown) => batch.reject(error),
+      () => {
+        batch?.resolve();
+        this.hooks.onWritten?.(runtimes);
+      },
+      (error: unknown) => {
+        batch?.reject(error);
+        for (let i = 0; i < marks; i++) this.hooks.onError(error);
+      },
     );
     this.writing = writing;
     void writing.then(() => {
       this.writing = null;
-      for (const runtime of runtimes) {
-        if (!this.dirty.has(runtime) && this.unsettled.get(runtime.record.id) === runtime) {
-          this.unsettled.delete(runtime.record.id);
-        }
-      }
-      if (this.pending !== null) this.flush();
+      if (this.dirty.length > 0) this.flush();
     });
   }
 }

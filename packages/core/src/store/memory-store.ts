@@ -12,6 +12,8 @@ import {
   type TaskStore,
 } from './task-store.ts';
 
+const DONE: Promise<void> = Promise.resolve();
+
 /**
  * The reference store: tasks in a Map, gone when the process ends. The default for embedded use
  * and tests; use a durable store (store-sqlite) where tasks must survive a restart.
@@ -20,8 +22,11 @@ import {
  */
 export class MemoryTaskStore implements TaskStore {
   private readonly tasks = new Map<string, TaskRecord>();
-  /** Per task, oldest first (run ids are UUIDv7, so also in id order). */
-  private readonly runs = new Map<string, RunResult[]>();
+  /**
+   * Per task, oldest first (run ids are UUIDv7, so also in id order); a task's first run is kept
+   * without a list (one-shot tasks have one run: it saves a list per task and per result).
+   */
+  private readonly runs = new Map<string, RunResult | RunResult[]>();
   /** Insertion order is outbox order. */
   private readonly outbox = new Map<string, OutboxEntry>();
 
@@ -30,8 +35,11 @@ export class MemoryTaskStore implements TaskStore {
     this.tasks.set(task.id, Object.freeze(task));
   }
 
-  async update(task: TaskRecord): Promise<void> {
+  // update and recordRun run once per fire and per result: they return one shared resolved promise
+  // rather than make one each as an async method would.
+  update(task: TaskRecord): Promise<void> {
     this.tasks.set(task.id, task);
+    return DONE;
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {
@@ -61,18 +69,22 @@ export class MemoryTaskStore implements TaskStore {
     );
   }
 
-  async recordRun(result: RunResult, options: { retain: number; channels: readonly string[] }): Promise<void> {
-    const history = this.runs.get(result.task_id) ?? [];
-    history.push(result);
-    if (history.length > options.retain) history.splice(0, history.length - options.retain);
-    this.runs.set(result.task_id, history);
+  recordRun(result: RunResult, options: { retain: number; channels: readonly string[] }): Promise<void> {
+    const history = this.runs.get(result.task_id);
+    if (history === undefined) this.runs.set(result.task_id, result);
+    else if (!Array.isArray(history)) this.runs.set(result.task_id, options.retain === 1 ? result : [history, result]);
+    else {
+      history.push(result);
+      if (history.length > options.retain) history.splice(0, history.length - options.retain);
+    }
     if (options.channels.length > 0) this.outbox.set(result.run_id, { result, pending: [...options.channels] });
+    return DONE;
   }
 
   async listRuns(taskId: string, query: RunQuery): Promise<RunPage> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const newestFirst = [...(this.runs.get(taskId) ?? [])].reverse();
+    const newestFirst = [this.runs.get(taskId) ?? []].flat().reverse();
     const matching = before === undefined ? newestFirst : newestFirst.filter((r) => r.run_id < before);
     const page = matching.slice(0, limit);
     const last = page[page.length - 1];

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from './clock.ts';
-import { type HeapEntry, MinHeap } from './min-heap.ts';
+import { MinHeap } from './min-heap.ts';
 
 /**
  * One timer for any number of entries: a min-heap of due times with a single armed timer for the
@@ -21,8 +21,20 @@ export interface TimerQueueHooks {
   readonly overdueThresholdMs?: number;
 }
 
-export class TimerQueue<T> {
+/**
+ * What the queue holds: it stamps each value with the sequence number of its entry, and an entry
+ * whose value carries another stamp (removed, or pushed again) is stale. Removal is lazy, so it
+ * costs O(1) and a sift never touches the values.
+ */
+export interface Timed {
+  /** The sequence number of the value's live entry, or -1 when it is not queued. Owned by the queue. */
+  timerSeq: number;
+}
+
+export class TimerQueue<T extends Timed> {
   private readonly heap = new MinHeap<T>();
+  private nextSeq = 0;
+  private live = 0;
   private readonly clock: Clock;
   private readonly hooks: TimerQueueHooks;
   private timer: TimerHandle | null = null;
@@ -36,8 +48,9 @@ export class TimerQueue<T> {
     this.hooks = hooks;
   }
 
+  /** Values queued. */
   get size(): number {
-    return this.heap.size;
+    return this.live;
   }
 
   /** Arms the timer; entries pushed before start wait until then. */
@@ -51,31 +64,51 @@ export class TimerQueue<T> {
     this.disarm();
   }
 
-  push(at: number, value: T): HeapEntry<T> {
-    const entry = this.heap.push(at, value);
+  /** Queues `value` for `at` (a value already queued is moved). */
+  push(at: number, value: T): void {
+    if (value.timerSeq >= 0) this.live--;
+    const seq = this.nextSeq++;
+    value.timerSeq = seq;
+    this.heap.push(at, seq, value);
+    this.live++;
     if (this.running && !this.waking && at < this.armedFor) this.rearm();
-    return entry;
   }
 
-  remove(entry: HeapEntry<T>): void {
-    this.heap.remove(entry);
+  remove(value: T): void {
+    if (value.timerSeq < 0) return;
+    value.timerSeq = -1;
+    this.live--;
   }
 
-  /** The earliest live entry if it is due at `now`, removed from the queue; else undefined. */
-  popDue(now: number): HeapEntry<T> | undefined {
-    const top = this.heap.peek();
-    return top !== undefined && top.at <= now ? this.heap.pop() : undefined;
+  /** The earliest value if it is due at `now`, removed from the queue; else undefined. */
+  popDue(now: number): T | undefined {
+    if (this.earliest() > now) return undefined;
+    const value = this.heap.peekValue() as T;
+    this.heap.pop();
+    value.timerSeq = -1;
+    this.live--;
+    return value;
+  }
+
+  /** The earliest live due time (stale entries on top are dropped), or Infinity. */
+  private earliest(): number {
+    const heap = this.heap;
+    for (let top = heap.peekValue(); top !== undefined; top = heap.peekValue()) {
+      if (top.timerSeq === heap.peekSeq()) return heap.peekAt();
+      heap.pop();
+    }
+    return Number.POSITIVE_INFINITY;
   }
 
   /** Re-arms for the current earliest entry; call after a batch of popDue. */
   rearm(): void {
     this.disarm();
     if (!this.running) return;
-    const top = this.heap.peek();
-    if (top === undefined) return;
+    const at = this.earliest();
+    if (at === Number.POSITIVE_INFINITY) return;
     const now = this.clock.now();
-    const delay = Math.min(Math.max(0, top.at - now), MAX_TIMER_DELAY_MS);
-    this.armedFor = top.at;
+    const delay = Math.min(Math.max(0, at - now), MAX_TIMER_DELAY_MS);
+    this.armedFor = at;
     this.timer = this.clock.setTimer(() => this.wake(), delay);
   }
 
@@ -90,16 +123,16 @@ export class TimerQueue<T> {
     const expected = this.armedFor;
     this.armedFor = Number.POSITIVE_INFINITY;
     const now = this.clock.now();
-    const top = this.heap.peek();
-    if (top === undefined) return;
-    if (top.at > now) {
+    const at = this.earliest();
+    if (at === Number.POSITIVE_INFINITY) return;
+    if (at > now) {
       // A capped wait ends early on purpose, and Node's loop clock may run up to 1 ms behind Date.now();
       // anything else means the wall clock moved back.
-      if (expected === top.at && top.at - now > 1) this.hooks.onPremature?.(top.at, now);
+      if (expected === at && at - now > 1) this.hooks.onPremature?.(at, now);
       this.rearm();
       return;
     }
-    if (now - top.at > (this.hooks.overdueThresholdMs ?? 1000)) this.hooks.onOverdue?.(top.at, now);
+    if (now - at > (this.hooks.overdueThresholdMs ?? 1000)) this.hooks.onOverdue?.(at, now);
     this.waking = true;
     try {
       this.hooks.onDue(now);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTaskStore, StoreError, type TaskRecord } from '../../src/index.ts';
-import type { TaskRuntime } from '../../src/scheduler/task-runtime.ts';
+import { TaskRuntime } from '../../src/scheduler/task-runtime.ts';
 import { TaskWriter } from '../../src/scheduler/task-writer.ts';
 import { sampleTaskRecord } from '../../src/testing/index.ts';
 import { deferred } from './helpers.ts';
@@ -24,14 +24,7 @@ class SlowStore extends MemoryTaskStore {
 }
 
 function runtime(id: string): TaskRuntime {
-  return {
-    record: sampleTaskRecord(id),
-    compiled: undefined as never,
-    nextAt: -1,
-    entry: null,
-    active: 0,
-    queued: null,
-  };
+  return new TaskRuntime(sampleTaskRecord(id), undefined as never, -1);
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
