@@ -59,9 +59,31 @@ ensure_node_headers() {
   fi
 }
 
+# The Python and C++ connectors, and the C# example, build and test against Debian's packages
+# (the project reaches no other registry for them): install whichever are missing.
+DEBIAN_PACKAGES=(python3 python3-pika python3-pytest cmake make g++ pkg-config librabbitmq-dev
+  nlohmann-json3-dev libgtest-dev libcurl4-openssl-dev mono-mcs)
+ensure_debian_packages() {
+  local missing=()
+  for package in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  done
+  if [ "${#missing[@]}" -eq 0 ]; then return; fi
+  if ! command -v apt-get >/dev/null; then
+    log "not Debian: install these (or their equivalents) for the connectors: ${missing[*]}"
+    return
+  fi
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  log "installing Debian packages: ${missing[*]}"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 ||
+    { "${sudo[@]}" apt-get update -q >&2 && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; }
+}
+
 ensure_node
 ensure_pnpm
 ensure_node_headers
+ensure_debian_packages
 cd "$root"
 pnpm install --frozen-lockfile --reporter=silent >&2
 pnpm -r --filter './packages/**' run build >&2
