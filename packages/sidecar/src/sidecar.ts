@@ -71,7 +71,9 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
     host: config.http.host,
     port: config.http.port,
     logger: logger.child({ channel: 'http' }),
-    restDeliverTo: config.amqp ? ['amqp'] : [],
+    // REST clients read results from the task (`last_run`, `/runs`); tasks made over AMQP or the
+    // WebSocket get theirs pushed on the channel they came through.
+    restDeliverTo: [],
     metrics: config.metrics,
     readiness: () => (amqp ? { amqp: amqp.connected } : {}),
   });

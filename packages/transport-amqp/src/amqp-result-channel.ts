@@ -13,10 +13,12 @@ export interface AmqpResultChannelOptions {
 }
 
 /**
- * The scheduler's result channel over AMQP: each result is published persistent to the topic
- * exchange with the requester id as routing key and the run id as `message_id`, and `deliver`
- * resolves only on the broker's publisher confirm. A failure rejects; the outbox relay retries, so
- * a result can arrive twice (consumers deduplicate by `message_id`) but is not lost.
+ * The scheduler's result channel over AMQP: each result is published persistent and mandatory to
+ * the topic exchange with the requester id as routing key and the run id as `message_id`, and
+ * `deliver` resolves only on the broker's publisher confirm. A failure rejects and the outbox relay
+ * retries, so a result can arrive twice (consumers deduplicate by `message_id`) but is not lost:
+ * not even while the requester has no queue bound yet (the broker returns the message, and it stays
+ * in the outbox until a queue takes it).
  */
 export class AmqpResultChannel implements ResultChannel {
   readonly name: string;
@@ -36,6 +38,7 @@ export class AmqpResultChannel implements ResultChannel {
     const publisher = await this.options.publisher();
     await publisher.publish(this.options.exchange, result.requester_id, content, {
       persistent: true,
+      mandatory: true,
       contentType: 'application/json',
       messageId: result.run_id,
     });

@@ -1,5 +1,5 @@
-import type { ConfirmChannel, Options } from 'amqplib';
-import { AmqpNotConnectedError, AmqpPublishError } from './errors.ts';
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { AmqpNotConnectedError, AmqpPublishError, AmqpUnroutableError } from './errors.ts';
 
 /**
  * Publishes on one confirm channel; each publish resolves on the broker's confirm. Replies and
@@ -8,15 +8,25 @@ import { AmqpNotConnectedError, AmqpPublishError } from './errors.ts';
 export class ConfirmedPublisher {
   private readonly channel: ConfirmChannel;
   private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * `message_id`s of mandatory messages the broker returned as unroutable. RabbitMQ sends a
+   * message's basic.return before its confirm, so the confirm callback finds the mark here.
+   */
+  private readonly returned = new Set<string>();
 
   constructor(channel: ConfirmChannel) {
     this.channel = channel;
+    channel.on('return', (message: ConsumeMessage) => {
+      const id = message.properties.messageId as unknown;
+      if (typeof id === 'string') this.returned.add(id);
+    });
   }
 
   /**
    * Resolves once the broker confirms the message. Rejects with AmqpPublishError on a nack or when
    * the channel closes first (outcome unknown), with AmqpNotConnectedError when the channel was
-   * already closed (nothing sent).
+   * already closed (nothing sent), and, for a `mandatory` message (which must have a `messageId`),
+   * with AmqpUnroutableError when no queue took it.
    */
   publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<void> {
     const confirmed = new Promise<void>((resolve, reject) => {
@@ -30,7 +40,9 @@ export class ConfirmedPublisher {
         // concurrency (prefetch, the outbox relay), so the buffer stays bounded.
         this.channel.publish(exchange, routingKey, content, options, (error: unknown) => {
           if (error) reject(new AmqpPublishError(`publish to '${exchange}' was not confirmed`, { cause: error }));
-          else resolve();
+          else if (options.mandatory && options.messageId !== undefined && this.returned.delete(options.messageId)) {
+            reject(new AmqpUnroutableError(`'${exchange}' has no queue bound for '${routingKey}'`));
+          } else resolve();
         });
       } catch (error) {
         if ((error as Error).name === 'IllegalOperationError') {

@@ -2,7 +2,7 @@
  * The codes of this package's errors. Like core's codes they are stable: a released code never
  * changes meaning.
  */
-export type AmqpErrorCode = 'AMQP_INVALID_OPTIONS' | 'AMQP_NOT_CONNECTED' | 'AMQP_PUBLISH_FAILED';
+export type AmqpErrorCode = 'AMQP_INVALID_OPTIONS' | 'AMQP_NOT_CONNECTED' | 'AMQP_PUBLISH_FAILED' | 'AMQP_UNROUTABLE';
 
 /** One problem with an option: which one (`prefetch`) and why. */
 export interface AmqpOptionIssue {
@@ -52,5 +52,15 @@ export class AmqpNotConnectedError extends AmqpTransportError {
 export class AmqpPublishError extends AmqpTransportError {
   constructor(message: string, options?: { readonly cause?: unknown }) {
     super('AMQP_PUBLISH_FAILED', message, options);
+  }
+}
+
+/**
+ * The broker took a mandatory message but had no queue to route it to (a result for a requester
+ * that has not bound a queue yet): it was returned, not delivered. Code `AMQP_UNROUTABLE`.
+ */
+export class AmqpUnroutableError extends AmqpTransportError {
+  constructor(message: string) {
+    super('AMQP_UNROUTABLE', message);
   }
 }

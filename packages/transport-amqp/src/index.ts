@@ -11,6 +11,7 @@ export {
   AmqpOptionsError,
   AmqpPublishError,
   AmqpTransportError,
+  AmqpUnroutableError,
 } from './errors.ts';
 export type { AmqpLogFn, AmqpLogger } from './logger.ts';
 export {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AmqpNotConnectedError, AmqpPublishError } from '../src/index.ts';
+import { AmqpNotConnectedError, AmqpPublishError, AmqpUnroutableError } from '../src/index.ts';
 import { runResult, testTransport } from './support/transport.ts';
 import { started, testBroker, useBrokerLock } from './support/use-broker.ts';
 
@@ -29,6 +29,22 @@ describe('AmqpTransport: results', () => {
       messageId: 'run-1',
     });
     expect(await broker.messageCount(other)).toBe(0);
+  });
+
+  it('rejects with AmqpUnroutableError a result no queue takes, and delivers it once the requester binds one', async () => {
+    const broker = testBroker();
+    const names = broker.names();
+    const transport = await started(testTransport(names));
+    // The outbox keeps a rejected result and delivers it again later: nothing is dropped by the broker.
+    const error = await transport.resultChannel.deliver(runResult('run-early', 'late-binder')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AmqpUnroutableError);
+    expect(error).toMatchObject({ code: 'AMQP_UNROUTABLE' });
+    const queue = await broker.bindQueue(names.resultExchange, 'late-binder');
+    await transport.resultChannel.deliver(runResult('run-early', 'late-binder'));
+    expect(await broker.messageCount(queue)).toBe(1);
+    // Routed results on the same channel are not affected by an earlier return.
+    await transport.resultChannel.deliver(runResult('run-next', 'late-binder'));
+    expect(await broker.messageCount(queue)).toBe(2);
   });
 
   it("is named 'amqp' by default, or channelName", async () => {
