@@ -18,6 +18,11 @@ export interface AmqpConfig {
   readonly url: string;
   readonly requestQueue: string;
   readonly resultExchange: string;
+  /**
+   * Requests handled at once. More in flight means bigger group commits: 1,000 registered about a
+   * quarter more per second than 256 on the registration bench.
+   */
+  readonly prefetch: number;
 }
 
 /** The sidecar's configuration: every field filled, checked and frozen. */
@@ -115,6 +120,7 @@ const VARIABLES = {
   SCHEDULER_AMQP_URL: amqpUrl.optional(),
   SCHEDULER_AMQP_REQUEST_QUEUE: amqpName('a queue').default('br.schedule.requests'),
   SCHEDULER_AMQP_RESULT_EXCHANGE: amqpName('an exchange').default('br.schedule.results'),
+  SCHEDULER_AMQP_PREFETCH: integer(1, 65_535).default(1000),
   SCHEDULER_TIMEZONE: timeZone.default('UTC'),
   SCHEDULER_LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   SCHEDULER_CONCURRENCY: integer(1, 100_000).default(100),
@@ -224,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
             url: v.SCHEDULER_AMQP_URL,
             requestQueue: v.SCHEDULER_AMQP_REQUEST_QUEUE,
             resultExchange: v.SCHEDULER_AMQP_RESULT_EXCHANGE,
+            prefetch: v.SCHEDULER_AMQP_PREFETCH,
           },
     timezone: v.SCHEDULER_TIMEZONE,
     logLevel: v.SCHEDULER_LOG_LEVEL,

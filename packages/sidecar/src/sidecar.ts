@@ -82,6 +82,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
       url: config.amqp.url,
       requestQueue: config.amqp.requestQueue,
       resultExchange: config.amqp.resultExchange,
+      prefetch: config.amqp.prefetch,
       logger: logger.child({ channel: 'amqp' }),
       handle: async (request) => {
         const reply: Reply = await handler.handle(request.body, {

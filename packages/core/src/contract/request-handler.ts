@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { isSchedulerError, TaskNotFoundError, type ValidationIssue } from '../errors.ts';
 import { formatInstant } from '../schedule/instant.ts';
@@ -210,7 +210,7 @@ function toPatch(request: z.output<typeof updateTaskRequestSchema>, current: Tas
  * requester and the key, so the same message always names the same task.
  */
 export function derivedTaskId(requesterId: string, key: string): string {
-  const bytes = createHash('sha256').update(`${requesterId}\n${key}`).digest().subarray(0, 16);
+  const bytes = hash('sha256', `${requesterId}\n${key}`, 'buffer').subarray(0, 16);
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
