@@ -67,7 +67,7 @@ export function asyncApiDocument(topology: AmqpTopology, version: string): Recor
       results: {
         address: '{requester_id}',
         title: 'Results',
-        description: `Persistent, mandatory messages on the durable topic exchange \`${topology.resultExchange}\`, routing key = the requester id, for tasks created over AMQP. Bind a durable queue of yours with your requester id: until one is bound the broker returns the results and they wait in the scheduler's outbox, delivered again with backoff (up to a minute apart). Delivery is at least once: de-duplicate by \`run_id\` (also the AMQP \`message_id\`).`,
+        description: `Persistent, mandatory messages on the durable topic exchange \`${topology.resultExchange}\`, routing key = the requester id, for tasks created over AMQP or REST. Bind a durable queue of yours with your requester id: until one is bound the broker returns the results and they wait in the scheduler's outbox, delivered again with backoff (up to a minute apart). Delivery is at least once: de-duplicate by \`run_id\` (also the AMQP \`message_id\`).`,
         parameters: { requester_id: { description: 'The requester_id the task was created with (a UUID).' } },
         messages: { result: { $ref: '#/components/messages/result' } },
         bindings: {

@@ -71,9 +71,10 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
     host: config.http.host,
     port: config.http.port,
     logger: logger.child({ channel: 'http' }),
-    // REST clients read results from the task (`last_run`, `/runs`); tasks made over AMQP or the
-    // WebSocket get theirs pushed on the channel they came through.
-    restDeliverTo: [],
+    // With AMQP on, results of tasks made over REST are published to the requester's routing key
+    // too (services often create over HTTP and consume results from their queue); without it, REST
+    // clients read them from the task (`last_run`, `/runs`).
+    restDeliverTo: config.amqp ? ['amqp'] : [],
     metrics: config.metrics,
     readiness: () => (amqp ? { amqp: amqp.connected } : {}),
   });

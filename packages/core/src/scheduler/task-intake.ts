@@ -70,13 +70,8 @@ export function acceptTask(input: TaskInput, context: IntakeContext, now: number
     requestHash:
       task_id === undefined
         ? null
-        : hashRequest({
-            requester_id,
-            schedule: input.schedule,
-            target,
-            policies: policies ?? null,
-            ...(input.deliver_to === undefined ? {} : { deliver_to: input.deliver_to }),
-          }),
+        : // Not deliver_to: the same task sent over two channels is the same request.
+          hashRequest({ requester_id, schedule: input.schedule, target, policies: policies ?? null }),
     firedBefore,
     first: compiled.nextInstant(now - 1, firedBefore),
   };
