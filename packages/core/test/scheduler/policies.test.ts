@@ -88,6 +88,61 @@ describe('concurrency limit', () => {
   });
 });
 
+describe('concurrency limit and synchronous functions', () => {
+  it('a synchronous function gives its slot back when it returns: none of a burst waits', async () => {
+    const { clock, scheduler } = await createHarness({ concurrency: 1 });
+    const seen: { running: number; waiting: number }[] = [];
+    scheduler.register('sync', () => {
+      const { running, waiting } = scheduler.stats().runs;
+      seen.push({ running, waiting });
+    });
+    const results: string[] = [];
+    scheduler.on('result', (r) => results.push(r.status));
+    for (let i = 0; i < 300; i++) {
+      await scheduler.schedule({
+        requester_id: 'r',
+        schedule: { rules: [{ at: '2026-11-22T01:00:00Z' }] },
+        target: { kind: 'function', name: 'sync' },
+      });
+    }
+    await clock.advanceTo('2026-11-22T01:00:00Z');
+    expect(seen).toHaveLength(300);
+    expect(seen.every((s) => s.running === 1 && s.waiting === 0)).toBe(true);
+    expect(results).toEqual(new Array(300).fill('success'));
+    await scheduler.stop();
+  });
+
+  it('fires at most 2 × concurrency runs that hold or wait for a slot per event-loop turn', async () => {
+    const { clock, scheduler } = await createHarness({ concurrency: 40 });
+    const gates: (() => void)[] = [];
+    let afterFirstTurn: { started: number; running: number; waiting: number } | undefined;
+    scheduler.register('hold', () => {
+      if (gates.length === 0) {
+        // Runs once the timer callback that fired the first slice has returned.
+        queueMicrotask(() => {
+          afterFirstTurn = { started: gates.length, ...scheduler.stats().runs };
+        });
+      }
+      const gate = deferred();
+      gates.push(gate.resolve);
+      return gate.promise;
+    });
+    for (let i = 0; i < 200; i++) {
+      await scheduler.schedule({
+        requester_id: 'r',
+        schedule: { rules: [{ at: '2026-11-22T01:00:00Z' }] },
+        target: { kind: 'function', name: 'hold' },
+      });
+    }
+    await clock.advanceTo('2026-11-22T01:00:00Z');
+    // The first turn fired 80 (40 running, 40 waiting); the rest followed on later turns.
+    expect(afterFirstTurn).toMatchObject({ started: 40, running: 40, waiting: 40 });
+    expect(scheduler.stats().runs).toMatchObject({ running: 40, waiting: 160 });
+    for (const open of gates) open();
+    await scheduler.stop({ timeoutMs: 0 });
+  });
+});
+
 describe('misfire policy (fires due while the scheduler was down or stalled)', () => {
   /** Schedules an hourly task, stops the scheduler for 5 hours 30 minutes, starts a new one on the same store. */
   async function restartAfterDowntime(misfire: Record<string, unknown>) {
