@@ -559,11 +559,22 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       const next = compiled.nextInstant(dueAt, record.fire_count + counted);
       if (next < 0 || next > now) {
         const scheduledAt = formatInstant(dueAt);
+        const runId = this.dispatcher.offer(runtime, dueAt, 'schedule', scheduledAt, undefined, false, now);
+        if (runtime.settled !== record) {
+          // The run's function changed its own task before returning (a synchronous cancel).
+          const current = runtime.settled.in_flight;
+          const inFlight =
+            runId === null
+              ? current
+              : withRun(current, { run_id: runId, scheduled_at: scheduledAt, trigger: 'schedule' });
+          this.fired(runtime, now, next, counted, inFlight);
+          return;
+        }
         runtime.recordFire({
           status: next < 0 ? 'completed' : record.status,
           nextFireAt: next < 0 ? null : formatInstant(next),
           counted,
-          runId: this.dispatcher.offer(runtime, dueAt, 'schedule', scheduledAt, undefined, false, now),
+          runId,
           scheduledAt,
           updatedAt: formatInstant(now),
         });
@@ -598,17 +609,21 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
   /** Records a fire in the task: its runs in flight, its next fire, and plans or completes it. */
   private fired(runtime: TaskRuntime, now: number, next: number, counted: number, inFlight: readonly InFlightRun[]) {
     const record = runtime.record;
+    // A run's function may have cancelled its task while it fired: the fire counts and its run is
+    // in flight, but the task stays cancelled and is not planned again.
+    const stopped = record.status === 'cancelled';
     // Not frozen here or in recordResult: these copies are made per run, and freezing costs more
     // than the copy. Records are read-only by type; schedule() freezes what it hands out first.
     runtime.record = {
       ...record,
-      status: next < 0 ? 'completed' : record.status,
-      next_fire_at: next < 0 ? null : formatInstant(next),
+      status: stopped ? record.status : next < 0 ? 'completed' : record.status,
+      next_fire_at: stopped ? record.next_fire_at : next < 0 ? null : formatInstant(next),
       fire_count: record.fire_count + counted,
       in_flight: inFlight,
       updated_at: formatInstant(now),
     };
-    this.planned(runtime, next, record.id);
+    if (stopped) this.writer.mark(runtime);
+    else this.planned(runtime, next, record.id);
   }
 
   /** After a fire: plans the next one or completes the task, and queues its write. */

@@ -367,3 +367,35 @@ describe('misfire after a very long stall', () => {
     await scheduler.stop();
   });
 });
+
+describe('a function that changes its own task while it runs', () => {
+  it('cancelling it synchronously stops it for good; the run still counts and finishes', async () => {
+    const clock = new FakeClock('2026-11-22T00:00:00Z');
+    const scheduler = new Scheduler({ clock });
+    let id = '';
+    const calls: string[] = [];
+    scheduler.register('self-cancel', (_parameters, context) => {
+      calls.push(new Date(context.scheduled_at).toISOString());
+      void scheduler.cancel(id);
+      return 'cancelled myself';
+    });
+    const results: string[] = [];
+    scheduler.on('result', (result) => results.push(`${result.status}:${result.content}`));
+    await scheduler.start();
+    id = (
+      await scheduler.schedule({
+        requester_id: 'r',
+        schedule: { rules: [{ every: 'PT1M' }] },
+        target: { kind: 'function', name: 'self-cancel' },
+      })
+    ).id;
+    await clock.advance(60_000);
+    await clock.advance(60_000);
+    await clock.advance(60_000);
+    const record = await scheduler.get(id);
+    await scheduler.stop();
+    expect(calls).toEqual(['2026-11-22T00:00:00.000Z']);
+    expect(record).toMatchObject({ status: 'cancelled', next_fire_at: null, fire_count: 1, in_flight: [] });
+    expect(results).toEqual(['success:cancelled myself']);
+  });
+});
