@@ -20,13 +20,11 @@ import {
   type IntakeContext,
   noFireLeft,
 } from './task-intake.ts';
+import { TaskRegistry } from './task-registry.ts';
 import { NO_RUNS, TaskRuntime, withRun } from './task-runtime.ts';
 import { TaskWriter } from './task-writer.ts';
 
 type State = 'stopped' | 'starting' | 'running' | 'stopping';
-
-/** How long finished tasks stay in memory before they are swept (see Scheduler.release). */
-const SWEEP_DELAY_MS = 1000;
 
 /**
  * The longest one event-loop turn fires due tasks (see Scheduler.fireDue) before it lets I/O and
@@ -63,17 +61,12 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
   private readonly functions = new FunctionExecutor();
   private readonly intake: IntakeContext;
   /**
-   * Active and paused tasks, and completed or cancelled ones while they have runs in flight or a
-   * write pending: one runtime per task, so two runs of it cannot overwrite each other's
-   * `in_flight` entries, and reads see records whose batched write is pending. A finished task
-   * leaves once its last record is written, and then lazily (see release): in CPU profiles of a
-   * burst, moving each fired one-shot task between two maps took 8-10 % of the time, and deleting
-   * each from this map as its result was written about a quarter (default concurrency).
+   * Every task held in memory (see TaskRegistry). A finished task leaves once its last record is
+   * written, and then lazily: in CPU profiles of a burst, moving each fired one-shot task between
+   * two maps took 8-10 % of the time, and deleting each from the map as its result was written
+   * about a quarter (default concurrency).
    */
-  private readonly runtimes = new Map<string, TaskRuntime>();
-  /** Finished tasks to forget at the next sweep (see release). */
-  private finishedRuntimes: TaskRuntime[] = [];
-  private sweepTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly runtimes = new TaskRegistry();
   private readonly timers: TimerQueue<TaskRuntime>;
   private readonly writer: TaskWriter;
   private readonly relay: OutboxRelay;
@@ -105,7 +98,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
     this.writer = new TaskWriter(store, () => formatInstant(clock.now()), {
       onError: (error) => this.fail(error),
       onWritten: (runtimes) => {
-        for (const runtime of runtimes) this.release(runtime);
+        for (const runtime of runtimes) this.runtimes.release(runtime);
       },
     });
     this.relay = new OutboxRelay({ store, channels, clock, onError: (e) => this.fail(e) });
@@ -177,9 +170,6 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       await this.writer.settle();
       for (const runtime of this.runtimes.values()) this.timers.remove(runtime);
       this.runtimes.clear();
-      this.finishedRuntimes = [];
-      if (this.sweepTimer !== null) clearTimeout(this.sweepTimer);
-      this.sweepTimer = null;
       this.state = 'stopped';
     })();
     try {
@@ -304,7 +294,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
 
   /** Stops a task for good; its runs in flight finish. Cancelling a cancelled task is a no-op. */
   async cancel(id: string): Promise<TaskRecord> {
-    const runtime = this.schedulableRuntime(id);
+    const runtime = this.runtimes.schedulable(id);
     if (!runtime) {
       const record = await this.get(id);
       if (record.status === 'cancelled') return record;
@@ -312,7 +302,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
     }
     const record = await this.writer.change(runtime, { status: 'cancelled', next_fire_at: null });
     this.unplan(runtime);
-    this.release(runtime);
+    this.runtimes.release(runtime);
     return record;
   }
 
@@ -334,7 +324,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       status: next < 0 ? 'completed' : 'active',
       next_fire_at: next < 0 ? null : formatInstant(next),
     });
-    if (next < 0) this.release(runtime);
+    if (next < 0) this.runtimes.release(runtime);
     else this.plan(runtime, next);
     return record;
   }
@@ -429,16 +419,8 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
     return this.runtimes.get(id)?.record ?? (await this.options.store.get(id));
   }
 
-  /** The runtime of task `id` if it is active or paused. */
-  private schedulableRuntime(id: string): TaskRuntime | undefined {
-    const runtime = this.runtimes.get(id);
-    if (runtime === undefined) return undefined;
-    const status = runtime.record.status;
-    return status === 'active' || status === 'paused' ? runtime : undefined;
-  }
-
   private async schedulable(id: string, operation: string): Promise<TaskRuntime> {
-    const runtime = this.schedulableRuntime(id);
+    const runtime = this.runtimes.schedulable(id);
     if (runtime) return runtime;
     const record = await this.get(id);
     throw new TaskNotActiveError(id, record.status, operation);
@@ -448,33 +430,8 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
   private detach(record: TaskRecord, compiled?: CompiledSchedule): TaskRuntime {
     const schedule = compiled ?? compileSchedule(record.schedule, { now: Date.parse(record.created_at) });
     const runtime = new TaskRuntime(record, schedule, -1);
-    this.runtimes.set(record.id, runtime);
+    this.runtimes.add(runtime);
     return runtime;
-  }
-
-  /**
-   * Forgets a task that will not fire again once nothing refers to it any more: no run in flight,
-   * and its last record written (the store then answers reads). Not at once: finished tasks are
-   * swept from the map together, {@link SWEEP_DELAY_MS} later, so that a burst of one-shot tasks
-   * does not pay a map deletion per task while it runs. Until the sweep, a finished task answers
-   * reads from memory, with the record the store has.
-   */
-  private release(runtime: TaskRuntime): void {
-    if (runtime.dirty || !runtime.finished) return;
-    this.finishedRuntimes.push(runtime);
-    this.sweepTimer ??= setTimeout(() => this.sweep(), SWEEP_DELAY_MS).unref();
-  }
-
-  private sweep(): void {
-    this.sweepTimer = null;
-    const finished = this.finishedRuntimes;
-    this.finishedRuntimes = [];
-    for (const runtime of finished) {
-      // A manual trigger may have given it a run again since.
-      if (runtime.dirty || !runtime.finished) continue;
-      const id = runtime.record.id;
-      if (this.runtimes.get(id) === runtime) this.runtimes.delete(id);
-    }
   }
 
   private async restore(): Promise<void> {
@@ -504,7 +461,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
 
   private addRuntime(record: TaskRecord, compiled: CompiledSchedule, nextAt: number): TaskRuntime {
     const runtime = new TaskRuntime(record, compiled, nextAt);
-    this.runtimes.set(record.id, runtime);
+    this.runtimes.add(runtime);
     if (record.status === 'active' && nextAt >= 0) this.plan(runtime, nextAt);
     return runtime;
   }
