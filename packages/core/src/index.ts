@@ -2,6 +2,7 @@
  * The public surface of @br-sdk/schedule. Everything not listed here is internal.
  */
 
+export type { DeliveryRetry } from './delivery/outbox-relay.ts';
 export type { ResultChannel } from './delivery/result-channel.ts';
 export {
   type ErrorCode,

@@ -55,12 +55,12 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
     stopTimeoutMs: config.shutdownTimeoutMs,
     defaultTimezone: config.timezone,
   });
-  scheduler.on('error', (error) => {
-    // A result held for a WebSocket subscriber at shutdown stays in the outbox: expected, not an error.
-    if ((error as { code?: string }).code === 'WS_CHANNEL_CLOSED')
-      logger.debug({ err: error }, 'result left in the outbox');
-    else logger.error({ err: error }, 'scheduler error');
-  });
+  scheduler.on('error', (error) => logger.error({ err: error }, 'scheduler error'));
+  // A result its channel did not take (broker down, no queue bound for the requester yet, no
+  // WebSocket subscriber at shutdown) waits in the outbox: expected, so not an error.
+  scheduler.on('delivery-retry', ({ error, ...retry }) =>
+    logger.debug({ ...retry, err: error }, 'result kept in the outbox'),
+  );
   scheduler.on('misfire', (event) => logger.warn(event, 'missed fires'));
   const handler = new RequestHandler(scheduler, {
     onInternalError: (error) => logger.error({ err: error }, 'request failed inside the scheduler'),

@@ -57,8 +57,10 @@ export async function startStack(options: StackOptions = {}) {
   const resultChannel = new WebSocketResultChannel();
   const executor = new HttpExecutor();
   const scheduler = new Scheduler({ ...options.scheduler, store, executors: [executor], channels: [resultChannel] });
-  // The channel's rejections at stop are reported as scheduler errors; they are expected here.
-  scheduler.on('error', () => {});
+  // Without a listener a scheduler error would only be a process warning: fail loudly instead.
+  scheduler.on('error', (error) => {
+    throw error;
+  });
   const transport = new HttpTransport({ ...options.http, scheduler, resultChannel, port: 0 });
   if (options.startScheduler ?? true) await scheduler.start();
   const { url } = await transport.start();

@@ -1,3 +1,4 @@
+import type { DeliveryRetry } from '../delivery/outbox-relay.ts';
 import type { RunResult } from './task.ts';
 
 /** A run was handed to its executor. */
@@ -37,6 +38,11 @@ export interface SchedulerEventMap {
   'task-completed': [{ readonly task_id: string }];
   'timer-premature': [TimerEvent];
   'timer-overdue': [TimerEvent];
+  /**
+   * A result channel did not take a result (down, or no listener for its requester yet); it stays
+   * in the outbox and is delivered again after `retry_in_ms`.
+   */
+  'delivery-retry': [DeliveryRetry];
   /** A failure outside any run (a store write, an unreadable stored task). Runs report through `result`. */
   error: [Error];
 }

@@ -101,7 +101,13 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
         for (const runtime of runtimes) this.runtimes.release(runtime);
       },
     });
-    this.relay = new OutboxRelay({ store, channels, clock, onError: (e) => this.fail(e) });
+    this.relay = new OutboxRelay({
+      store,
+      channels,
+      clock,
+      onError: (e) => this.fail(e),
+      onRetry: (retry) => this.emit('delivery-retry', retry),
+    });
     this.dispatcher = this.newDispatcher();
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryTaskStore, type ResultChannel, type RunResult, Scheduler } from '../../src/index.ts';
+import { type DeliveryRetry, MemoryTaskStore, type ResultChannel, type RunResult, Scheduler } from '../../src/index.ts';
 import { retryDelay } from '../../src/scheduler/retry.ts';
 import { FakeClock } from '../../src/testing/index.ts';
 import { createHarness, START } from './helpers.ts';
@@ -123,7 +123,11 @@ describe('result channels and the outbox', () => {
     up.up = true;
     const down = flakyChannel('ws');
     const { clock, scheduler } = await createHarness({ store, channels: [up, down] });
-    scheduler.on('error', () => {});
+    // A channel that does not take a result is a retry, not a scheduler error.
+    const errors: Error[] = [];
+    const retries: DeliveryRetry[] = [];
+    scheduler.on('error', (error) => errors.push(error));
+    scheduler.on('delivery-retry', (retry) => retries.push(retry));
     await scheduler.schedule({
       requester_id: 'r',
       schedule: { rules: [{ at: '2026-11-22T00:00:05Z' }] },
@@ -132,6 +136,15 @@ describe('result channels and the outbox', () => {
     await clock.advance(6000);
     expect(up.delivered).toHaveLength(1);
     expect(down.delivered).toHaveLength(0);
+    // Fired at 5 s, retried at 6 s: two refusals so far, with the backoff doubling.
+    expect(retries[0]).toEqual({
+      run_id: up.delivered[0]?.run_id,
+      channel: 'ws',
+      error: new Error('ws is down'),
+      retry_in_ms: 1000,
+    });
+    expect(retries.map((r) => r.retry_in_ms)).toEqual([1000, 2000]);
+    expect(errors).toEqual([]);
     expect(await store.listOutbox({ limit: 10 })).toEqual([expect.objectContaining({ pending: ['ws'] })]);
     down.up = true;
     await clock.advance(2000); // the first retry comes after 1 s
