@@ -2,17 +2,19 @@
  * Every error core throws is a {@link SchedulerError} with a stable `code`. Codes are part of the
  * wire protocol (Python and C++ connectors map them), so they never change meaning once released.
  */
-export type ErrorCode =
-  | 'SCHEDULE_INVALID'
-  | 'SCHEDULE_SEARCH_LIMIT'
-  | 'INVALID_ARGUMENT'
-  | 'TASK_NOT_FOUND'
-  | 'TASK_CONFLICT'
-  | 'TASK_NOT_ACTIVE'
-  | 'SCHEDULER_NOT_RUNNING'
-  | 'STORE_FAILURE'
-  | 'STORE_LOCKED'
-  | 'STORE_SCHEMA_UNSUPPORTED';
+export const ERROR_CODES = [
+  'SCHEDULE_INVALID',
+  'SCHEDULE_SEARCH_LIMIT',
+  'INVALID_ARGUMENT',
+  'TASK_NOT_FOUND',
+  'TASK_CONFLICT',
+  'TASK_NOT_ACTIVE',
+  'SCHEDULER_NOT_RUNNING',
+  'STORE_FAILURE',
+  'STORE_LOCKED',
+  'STORE_SCHEMA_UNSUPPORTED',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** One problem with an input: where (`rules[2].cron`) and why (`minute 61 out of 0-59`). */
 export interface ValidationIssue {

@@ -5,6 +5,7 @@
 export type { DeliveryRetry } from './delivery/outbox-relay.ts';
 export type { ResultChannel } from './delivery/result-channel.ts';
 export {
+  ERROR_CODES,
   type ErrorCode,
   InvalidArgumentError,
   isSchedulerError,

@@ -1,7 +1,8 @@
 import type { JsonObject, JsonValue, TaskTarget, ValidationIssue } from '@br-sdk/schedule';
+import { HTTP_METHODS } from '@br-sdk/schedule/contract';
 
-/** The methods an HTTP target may use. Uppercase only: HTTP methods are case-sensitive. */
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
+/** The methods an HTTP target may use (the wire contract's list). Uppercase only: HTTP methods are case-sensitive. */
+export { HTTP_METHODS };
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 /** Methods whose parameters go in the query string; the others send them as a JSON body. */

@@ -1,6 +1,6 @@
 import type { ResultChannel, RunResult } from '@br-sdk/schedule';
 import { Scheduler } from '@br-sdk/schedule';
-import { type Reply, RequestHandler, toResultMessage, type WireErrorCode } from '@br-sdk/schedule/contract';
+import { type Reply, RequestHandler, resultMessageOf, type WireErrorCode } from '@br-sdk/schedule/contract';
 import { AmqpTransport } from '@br-sdk/schedule-amqp';
 import { HttpExecutor } from '@br-sdk/schedule-executor-http';
 import { HttpTransport } from '@br-sdk/schedule-http';
@@ -92,7 +92,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
         });
         return { reply, deadLetter: !reply.ok && REFUSALS.has(reply.error.code) };
       },
-      toResultMessage: async (result) => toResultMessage(result, (await scheduler.get(result.task_id)).target),
+      toResultMessage: (result) => resultMessageOf(scheduler, result),
     });
   }
 

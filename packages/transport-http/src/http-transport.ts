@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { RunResult, Scheduler } from '@br-sdk/schedule';
-import { RequestHandler, type ResultMessage, toResultMessage } from '@br-sdk/schedule/contract';
+import { RequestHandler, resultMessageOf } from '@br-sdk/schedule/contract';
 import type { FastifyInstance } from 'fastify';
 import { SchedulerMetrics } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -143,7 +142,7 @@ export class HttpTransport {
       keepaliveMs: options.keepaliveMs,
       logger: app.log,
     });
-    this.resultChannel.useMessageBuilder((result) => this.resultMessage(result));
+    this.resultChannel.useMessageBuilder((result) => resultMessageOf(this.options.scheduler, result));
     this.resultChannel.open();
     this.metrics?.attach();
     try {
@@ -164,12 +163,5 @@ export class HttpTransport {
     this.resultChannel.close();
     this.metrics?.detach();
     await running.app.close();
-  }
-
-  /** A result as its requester receives it, with the call the task makes (null fields when the task is gone). */
-  private async resultMessage(result: RunResult): Promise<ResultMessage> {
-    const scheduler: Scheduler = this.options.scheduler;
-    const task = await scheduler.get(result.task_id).catch(() => undefined);
-    return toResultMessage(result, task?.target);
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { scheduleInputSchema } from '../schedule/schema.ts';
-import { policiesSchema, TASK_STATUSES } from '../scheduler/task.ts';
+import { policiesSchema, TASK_STATUSES, taskIdSchema } from '../scheduler/task.ts';
 import { MAX_PAGE_SIZE } from '../store/task-store.ts';
 
 /**
@@ -15,10 +15,9 @@ export const requesterIdField = z.uuid().meta({
   description: 'The requesting service (a UUID). Results are published with it as routing key.',
 });
 
-export const taskIdField = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'expected 1-128 characters: letters, digits, and . _ : - (not first)')
-  .meta({ description: 'A task id: chosen by the client when creating (idempotent retries), else assigned.' });
+export const taskIdField = taskIdSchema.meta({
+  description: 'A task id: chosen by the client when creating (idempotent retries), else assigned.',
+});
 
 export const requestIdField = z
   .string()

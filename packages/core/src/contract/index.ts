@@ -44,7 +44,7 @@ export {
   readRequest,
   toTaskView,
 } from './request-handler.ts';
-export { toResultMessage } from './result-message.ts';
+export { resultMessageOf, toResultMessage } from './result-message.ts';
 export {
   type ResultMessage,
   resultMessageSchema,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_CODES } from '../errors.ts';
 import { requestIdField } from './fields.ts';
 import { OPERATIONS } from './request.ts';
 import { runResultSchema, taskViewSchema } from './views.ts';
@@ -9,21 +10,7 @@ import { runResultSchema, taskViewSchema } from './views.ts';
  */
 
 /** Every code a reply may carry: core's, plus those the channels add. */
-export const WIRE_ERROR_CODES = [
-  'SCHEDULE_INVALID',
-  'SCHEDULE_SEARCH_LIMIT',
-  'INVALID_ARGUMENT',
-  'TASK_NOT_FOUND',
-  'TASK_CONFLICT',
-  'TASK_NOT_ACTIVE',
-  'SCHEDULER_NOT_RUNNING',
-  'STORE_FAILURE',
-  'STORE_LOCKED',
-  'STORE_SCHEMA_UNSUPPORTED',
-  'MALFORMED_MESSAGE',
-  'UNKNOWN_OPERATION',
-  'INTERNAL',
-] as const;
+export const WIRE_ERROR_CODES = [...ERROR_CODES, 'MALFORMED_MESSAGE', 'UNKNOWN_OPERATION', 'INTERNAL'] as const;
 export type WireErrorCode = (typeof WIRE_ERROR_CODES)[number];
 
 export const errorBodySchema = z

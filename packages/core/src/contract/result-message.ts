@@ -1,3 +1,4 @@
+import type { Scheduler } from '../scheduler/scheduler.ts';
 import type { RunResult, TaskTarget } from '../scheduler/task.ts';
 import type { ResultMessage } from './views.ts';
 
@@ -20,4 +21,13 @@ export function toResultMessage(result: RunResult, target: TaskTarget | undefine
         : null,
     scheduler_signature: null,
   };
+}
+
+/**
+ * The result message of a run, its call read from the task; with null call fields when the task
+ * cannot be read (it is gone), rather than a delivery that fails for ever.
+ */
+export async function resultMessageOf(scheduler: Scheduler, result: RunResult): Promise<ResultMessage> {
+  const task = await scheduler.get(result.task_id).catch(() => undefined);
+  return toResultMessage(result, task?.target);
 }

@@ -111,14 +111,15 @@ const deliverToSchema = z
   .max(16)
   .meta({ description: "Result channels this task's results go to (by name). Default: every configured channel." });
 
-const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+/** A task id as clients may choose it (wire and in-process alike). */
+export const taskIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'expected 1-128 characters: letters, digits, and . _ : - (not first)');
 
 /** The shape of a new task; `schedule` and `target` are checked further by the schedule compiler and the executor. */
 export const taskInputSchema = z
   .strictObject({
-    task_id: z
-      .string()
-      .regex(TASK_ID, 'expected 1-128 characters: letters, digits, and . _ : - (not first)')
+    task_id: taskIdSchema
       .optional()
       .meta({ description: 'Client-chosen id: sending the same task again with it is idempotent.' }),
     requester_id: z.string().min(1).max(128).meta({ description: 'Who asked; results are addressed to it.' }),
