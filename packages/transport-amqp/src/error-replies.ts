@@ -1,3 +1,5 @@
+import type { WireErrorCode } from '@br-sdk/schedule/contract';
+
 /**
  * The replies the transport itself sends, in the same `{ ok: false, error }` shape as the
  * scheduler's own error replies, so clients map one set of codes.
@@ -5,7 +7,8 @@
 export interface AmqpErrorReply {
   readonly ok: false;
   readonly error: {
-    readonly code: 'MALFORMED_MESSAGE' | 'INTERNAL';
+    /** Codes of the contract's list, so the two cannot drift apart. */
+    readonly code: Extract<WireErrorCode, 'MALFORMED_MESSAGE' | 'INTERNAL'>;
     readonly message: string;
     readonly issues?: readonly { readonly path: string; readonly message: string }[];
   };
