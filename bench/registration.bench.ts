@@ -16,17 +16,22 @@
  *     reply-to) and a `message_id`; acknowledged = the reply (sent once the task is committed), 1,000
  *     requests in flight.
  *   - in-process reference: `Scheduler.schedule` on SqliteTaskStore in this process, 1,000 in flight.
- * Each round registers TASKS tasks per channel; rounds alternate (REST, AMQP, reference, …) after a
- * warm-up of 1,000 each; the table shows medians. The sidecar and this client share the 2 cores.
+ * Two sidecars run side by side: one with `SCHEDULER_AUTH=off`, one with signing on (the default
+ * outside loopback), where every request is Ed25519-signed by this client (REST: the X-Br-* headers;
+ * AMQP: the message) and verified by the sidecar. Rate limits are off in both: they would measure
+ * the limit, not the sidecar. Each round registers TASKS tasks per channel; rounds alternate (REST,
+ * AMQP, signed REST, signed AMQP, reference, …) after a warm-up of 1,000 each; the table shows
+ * medians. The sidecars and this client share the 2 cores; signing happens in the client's time.
  *
  * Direct run: node --conditions=source bench/registration.bench.ts (run.ts adds the flag).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Scheduler } from '@br-sdk/schedule';
+import { RequestSigner } from '@br-sdk/schedule/security';
 import { SqliteTaskStore } from '@br-sdk/schedule-sqlite';
 import amqp from 'amqplib';
 import { Pool } from 'undici';
@@ -70,6 +75,7 @@ async function startSidecar(
   dataDir: string,
   queue: string,
   exchange: string,
+  auth: Record<string, string>,
 ): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--conditions=source', CLI, 'serve'], {
     env: {
@@ -81,6 +87,9 @@ async function startSidecar(
       SCHEDULER_AMQP_REQUEST_QUEUE: queue,
       SCHEDULER_AMQP_RESULT_EXCHANGE: exchange,
       SCHEDULER_LOG_LEVEL: 'info',
+      SCHEDULER_RATE_REQUESTER_PER_SECOND: '0',
+      SCHEDULER_RATE_SOURCE_PER_SECOND: '0',
+      ...auth,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -101,13 +110,29 @@ async function startSidecar(
   return { child, url };
 }
 
+/** The bench requester's key pair: the private half signs here, the public half is the sidecar's key directory. */
+function requesterKeys(dir: string): RequestSigner {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  mkdirSync(dir);
+  writeFileSync(join(dir, `${REQUESTER}.pem`), publicKey.export({ format: 'pem', type: 'spki' }));
+  return RequestSigner.ed25519(REQUESTER, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'br-bench-registration-'));
   const suffix = randomUUID().slice(0, 8);
   const queue = `bench.requests.${suffix}`;
   const exchange = `bench.results.${suffix}`;
-  const { child, url } = await startSidecar(dataDir, queue, exchange);
-  const pool = new Pool(url, { connections: HTTP_IN_FLIGHT, pipelining: 1 });
+  const signedQueue = `bench.signed-requests.${suffix}`;
+  const signer = requesterKeys(join(dataDir, 'keys'));
+  const open = await startSidecar(join(dataDir, 'open'), queue, exchange, { SCHEDULER_AUTH: 'off' });
+  const signed = await startSidecar(join(dataDir, 'signed'), signedQueue, exchange, {
+    SCHEDULER_AUTH: 'signed',
+    SCHEDULER_AUTH_KEYS: join(dataDir, 'keys'),
+  });
+  const children = [open.child, signed.child];
+  const pool = new Pool(open.url, { connections: HTTP_IN_FLIGHT, pipelining: 1 });
+  const signedPool = new Pool(signed.url, { connections: HTTP_IN_FLIGHT, pipelining: 1 });
   const connection = await amqp.connect(AMQP_URL);
   const channel = await connection.createChannel();
   const waiting = new Map<string, () => void>();
@@ -130,35 +155,36 @@ async function main(): Promise<void> {
   await scheduler.start();
 
   let dueAt = Date.now() + 3_600_000;
+  const rest = (target: Pool, sign: boolean) => async () => {
+    const body = JSON.stringify(request('http://127.0.0.1:9/bench', dueAt++));
+    const headers = sign ? signer.signHttp({ method: 'POST', target: '/v1/tasks', body }) : {};
+    const response = await target.request({
+      path: '/v1/tasks',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+    const text = await response.body.text();
+    if (response.statusCode !== 201) throw new Error(`HTTP ${response.statusCode}: ${text}`);
+  };
+  const amqpSend = (to: string, sign: boolean) => (i: number) =>
+    new Promise<void>((resolve) => {
+      const id = `${suffix}-${dueAt}-${i}`;
+      waiting.set(id, resolve);
+      const message = request('http://127.0.0.1:9/bench', dueAt++);
+      channel.sendToQueue(to, Buffer.from(JSON.stringify(sign ? signer.signMessage(message) : message)), {
+        replyTo: 'amq.rabbitmq.reply-to',
+        correlationId: id,
+        messageId: id,
+        persistent: true,
+        contentType: 'application/json',
+      });
+    });
   const sides: Record<string, (n: number) => Promise<number>> = {
-    'REST (POST /v1/tasks)': (n) =>
-      pump(n, HTTP_IN_FLIGHT, async () => {
-        const response = await pool.request({
-          path: '/v1/tasks',
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(request('http://127.0.0.1:9/bench', dueAt++)),
-        });
-        const text = await response.body.text();
-        if (response.statusCode !== 201) throw new Error(`HTTP ${response.statusCode}: ${text}`);
-      }),
-    'AMQP (request queue → reply)': (n) =>
-      pump(
-        n,
-        AMQP_IN_FLIGHT,
-        (i) =>
-          new Promise<void>((resolve) => {
-            const id = `${suffix}-${dueAt}-${i}`;
-            waiting.set(id, resolve);
-            channel.sendToQueue(queue, Buffer.from(JSON.stringify(request('http://127.0.0.1:9/bench', dueAt++))), {
-              replyTo: 'amq.rabbitmq.reply-to',
-              correlationId: id,
-              messageId: id,
-              persistent: true,
-              contentType: 'application/json',
-            });
-          }),
-      ),
+    'REST (POST /v1/tasks)': (n) => pump(n, HTTP_IN_FLIGHT, rest(pool, false)),
+    'AMQP (request queue → reply)': (n) => pump(n, AMQP_IN_FLIGHT, amqpSend(queue, false)),
+    'REST, signed (Ed25519)': (n) => pump(n, HTTP_IN_FLIGHT, rest(signedPool, true)),
+    'AMQP, signed (Ed25519)': (n) => pump(n, AMQP_IN_FLIGHT, amqpSend(signedQueue, true)),
     'in-process Scheduler.schedule (reference)': (n) =>
       pump(n, REFERENCE_IN_FLIGHT, async () => {
         await scheduler.schedule({
@@ -200,14 +226,17 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ bench: 'registration', tasks: TASKS, rounds: ROUNDS, medians }));
   } finally {
     await pool.close();
-    await channel.deleteQueue(queue).catch(() => {});
-    await channel.deleteQueue(`${queue}.dead`).catch(() => {});
-    await channel.deleteExchange(`${queue}.dlx`).catch(() => {});
+    await signedPool.close();
+    for (const name of [queue, signedQueue]) {
+      await channel.deleteQueue(name).catch(() => {});
+      await channel.deleteQueue(`${name}.dead`).catch(() => {});
+      await channel.deleteExchange(`${name}.dlx`).catch(() => {});
+    }
     await channel.deleteExchange(exchange).catch(() => {});
     await connection.close().catch(() => {});
     await scheduler.stop();
     await store.close();
-    child.kill('SIGKILL');
+    for (const child of children) child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(referenceDir, { recursive: true, force: true });
   }

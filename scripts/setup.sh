@@ -61,7 +61,7 @@ ensure_node_headers() {
 
 # The Python and C++ connectors, and the C# example, build and test against Debian's packages
 # (the project reaches no other registry for them): install whichever are missing.
-DEBIAN_PACKAGES=(python3 python3-pika python3-pytest cmake make g++ pkg-config librabbitmq-dev
+DEBIAN_PACKAGES=(python3 python3-pika python3-pytest python3-cryptography cmake make g++ pkg-config librabbitmq-dev libssl-dev
   nlohmann-json3-dev libgtest-dev libcurl4-openssl-dev mono-mcs libmono-system-net-http4.0-cil)
 ensure_debian_packages() {
   local missing=()

@@ -4,6 +4,12 @@
 //
 //   br_schedule_example [--amqp URL] [--http URL] [--request-queue Q] [--result-exchange X]
 //                       [--target URL] [--requester-id UUID] [--once] [--timeout SECONDS]
+//                       [--key FILE | --hmac-secret FILE] [--scheduler-key FILE]
+//
+// --key (the requester's Ed25519 private key, PKCS #8 PEM) or --hmac-secret (its HMAC secret, as
+// the scheduler's .hmac file holds it) signs every request; --scheduler-key (the scheduler's public
+// key, PEM or raw base64) verifies every result. Without them, requests go unsigned: only a
+// sidecar with SCHEDULER_AUTH=off takes them. See docs/clients/cpp.md#signing.
 //
 // --once also schedules a one-shot two seconds ahead, waits for its result, cancels the four
 // tasks, deletes its result queue and exits: 0 when the one-shot succeeded.
@@ -11,6 +17,8 @@
 
 #include <atomic>
 #include <csignal>
+#include <fstream>
+#include <iterator>
 #include <condition_variable>
 #include <iostream>
 #include <map>
@@ -31,6 +39,7 @@ struct Options {
   std::string request_queue = "br.schedule.requests", result_exchange = "br.schedule.results";
   std::string target = "http://127.0.0.1:8081/report";  // node examples/echo-target/src/main.ts
   std::string requester_id = "6f1c2b1e-4d0a-4c47-9a7e-3b1d2f0c9a11";
+  std::string key, hmac_secret, scheduler_key;  // files; empty: not used
   bool once = false;
   int timeout_s = 30;
 };
@@ -39,7 +48,8 @@ Options parse(int argc, char** argv) {
   Options o;
   const std::map<std::string, std::string*> values = {
       {"--amqp", &o.amqp},         {"--http", &o.http},     {"--request-queue", &o.request_queue},
-      {"--result-exchange", &o.result_exchange}, {"--target", &o.target}, {"--requester-id", &o.requester_id}};
+      {"--result-exchange", &o.result_exchange}, {"--target", &o.target}, {"--requester-id", &o.requester_id},
+      {"--key", &o.key},           {"--hmac-secret", &o.hmac_secret}, {"--scheduler-key", &o.scheduler_key}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--once") o.once = true;
@@ -60,7 +70,18 @@ int run(const Options& o) {
   bs::AmqpOptions amqp = bs::AmqpOptions::from_url(o.amqp);
   amqp.request_queue = o.request_queue;
   amqp.result_exchange = o.result_exchange;
-  bs::Client client = o.http.empty() ? bs::Client::amqp(amqp) : bs::Client::http({o.http});
+  if (!o.key.empty()) {
+    amqp.signer = std::make_shared<bs::Ed25519Signer>(bs::Ed25519Signer::from_pem_file(o.key, o.requester_id));
+  } else if (!o.hmac_secret.empty()) {
+    std::ifstream in(o.hmac_secret);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    amqp.signer = std::make_shared<bs::HmacSigner>(bs::HmacSigner::from_text(o.requester_id, text));
+  }
+  if (!o.scheduler_key.empty()) amqp.scheduler_key = bs::SchedulerKey::from_file(o.scheduler_key);
+  bs::HttpOptions http;
+  http.base_url = o.http;
+  http.signer = amqp.signer;
+  bs::Client client = o.http.empty() ? bs::Client::amqp(amqp) : bs::Client::http(http);
 
   // Results first: a result is routed only to queues bound when it is published.
   std::mutex mutex;

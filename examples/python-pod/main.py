@@ -11,7 +11,10 @@ one-shot two seconds ahead, waits for that call and its result, cancels what it 
 
 Configuration: BR_SCHEDULE_AMQP_URL (default amqp://guest:guest@127.0.0.1:5672),
 BR_SCHEDULE_REQUESTER_ID, BR_SCHEDULE_REQUEST_QUEUE, BR_SCHEDULE_RESULT_EXCHANGE (see
-docs/clients/python.md); --listen HOST:PORT for the pod's endpoint.
+docs/clients/python.md); --listen HOST:PORT for the pod's endpoint. ``./scripts/start`` runs the
+sidecar on loopback without request signing; against a sidecar that requires it, also set
+BR_SCHEDULE_REQUESTER_KEY (the requester's private key) and BR_SCHEDULE_SCHEDULER_KEY (the
+scheduler's public key) as docs/security.md describes.
 """
 
 from __future__ import annotations

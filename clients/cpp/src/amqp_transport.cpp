@@ -25,6 +25,14 @@ void AmqpTransport::connect() {
 nlohmann::json AmqpTransport::request(const nlohmann::json& message) { return request(message, new_uuid()); }
 
 nlohmann::json AmqpTransport::request(const nlohmann::json& message, const std::string& message_id) {
+  std::string body;
+  if (options_.signer && message.is_object()) {  // not an object: the scheduler says MALFORMED_MESSAGE
+    nlohmann::json signed_message = message;
+    options_.signer->sign_message(signed_message);  // a fresh timestamp and nonce: a re-send is a new request
+    body = signed_message.dump();
+  } else {
+    body = message.dump();
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   if (!connection_) connect();
   const std::string correlation_id = new_uuid();
@@ -32,7 +40,7 @@ nlohmann::json AmqpTransport::request(const nlohmann::json& message, const std::
   try {
     Publish publish;
     publish.routing_key = options_.request_queue;
-    publish.body = message.dump();
+    publish.body = std::move(body);
     publish.reply_to = reply_queue_;
     publish.correlation_id = correlation_id;
     publish.message_id = message_id;

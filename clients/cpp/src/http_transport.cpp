@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 
 #include <map>
+#include <optional>
 
 namespace br_sdk::schedule {
 
@@ -19,6 +20,9 @@ struct ListCleanup {
 };
 struct CurlFree {
   void operator()(char* text) const { curl_free(text); }
+};
+struct UrlCleanup {
+  void operator()(CURLU* url) const { curl_url_cleanup(url); }
 };
 using Headers = std::unique_ptr<curl_slist, ListCleanup>;
 
@@ -45,6 +49,25 @@ const std::map<std::string, Route>& routes() {
       {"runs", {"GET", "/runs", true, false, ""}},
   };
   return table;
+}
+
+/// The request target libcurl puts on the request line for `url`: its path, then `?query` if any.
+std::string request_target(CURLU* url) {
+  auto part = [url](CURLUPart which) -> std::optional<std::string> {
+    char* text = nullptr;
+    if (curl_url_get(url, which, &text, 0) != CURLUE_OK || text == nullptr) return std::nullopt;
+    std::unique_ptr<char, CurlFree> owned(text);
+    return std::string(owned.get());
+  };
+  std::string target = part(CURLUPART_PATH).value_or("/");
+  if (target.empty()) target = "/";
+  if (const auto query = part(CURLUPART_QUERY)) target += "?" + *query;
+  return target;
+}
+
+void init_curl() {
+  static std::once_flag global;
+  std::call_once(global, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
 size_t append(char* data, size_t size, size_t count, void* out) {
@@ -81,8 +104,7 @@ struct HttpTransport::Curl {
 };
 
 HttpTransport::HttpTransport(HttpOptions options) : options_(std::move(options)), curl_(std::make_unique<Curl>()) {
-  static std::once_flag global;
-  std::call_once(global, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  init_curl();
   curl_->handle.reset(curl_easy_init());
   if (!curl_->handle) throw_error("CONNECTION_FAILED", "curl_easy_init failed");
   while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
@@ -104,6 +126,13 @@ Json HttpTransport::request(const Json& message) {
   Json fields = message;
   fields.erase("op");
   fields.erase("request_id");  // REST matches answers to requests itself
+  if (options_.signer && op == "create") {
+    // As over AMQP, a signed create with no requester is the signer's.
+    const auto named = fields.find("requester_id");
+    if (named == fields.end() || named->is_null() || *named == "") {
+      fields["requester_id"] = options_.signer->requester_id();
+    }
+  }
 
   std::lock_guard<std::mutex> lock(mutex_);
   CURL* h = curl_->handle.get();
@@ -123,11 +152,23 @@ Json HttpTransport::request(const Json& message) {
   if (route.body) body = fields.dump();
   else url += curl_->query(fields);
 
+  // libcurl sends the URL as its URL API parses it (dot segments removed, an empty path as "/"), so
+  // the signed target is read back from the same parsed handle curl is given.
+  std::unique_ptr<CURLU, UrlCleanup> parsed_url(curl_url());
+  if (!parsed_url || curl_url_set(parsed_url.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+    throw_error("INVALID_ARGUMENT", "not a URL: " + url, {{"base_url", "expected http(s)://host:port"}});
+  }
   Headers headers(curl_slist_append(nullptr, "Accept: application/json"));
   if (route.body) headers.reset(curl_slist_append(headers.release(), "Content-Type: application/json"));
+  if (options_.signer) {
+    const std::string target = request_target(parsed_url.get());
+    for (const auto& [name, value] : options_.signer->sign_http(route.method, target, body)) {
+      headers.reset(curl_slist_append(headers.release(), (name + ": " + value).c_str()));
+    }
+  }
   std::string answer;
   curl_easy_reset(h);
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_CURLU, parsed_url.get());
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, route.method);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -154,16 +195,63 @@ Json HttpTransport::request(const Json& message) {
     if (!parsed.is_object() || !parsed.contains("code")) {
       throw_error("BAD_RESPONSE", "HTTP " + std::to_string(status) + " from " + url, {}, static_cast<int>(status));
     }
-    throw_reply_error({{"ok", false}, {"error", {{"code", parsed["code"]},
-                                                 {"message", parsed.value("detail", parsed.value("title", ""))},
-                                                 {"issues", parsed.value("issues", Json::array())}}}},
-                      static_cast<int>(status));
+    Json error = {{"code", parsed["code"]},
+                  {"message", parsed.value("detail", parsed.value("title", ""))},
+                  {"issues", parsed.value("issues", Json::array())}};
+    if (parsed.contains("retry_after_ms")) error["retry_after_ms"] = parsed["retry_after_ms"];
+    throw_reply_error({{"ok", false}, {"error", error}}, static_cast<int>(status));
   }
   if (!parsed.is_object()) throw_error("BAD_RESPONSE", "not a JSON object from " + url, {}, static_cast<int>(status));
   Json reply = {{"ok", true}, {"op", op}};
   if (*route.answer != '\0') reply[route.answer] = parsed;
   else reply.update(parsed);
   return reply;
+}
+
+SchedulerKey fetch_scheduler_key(const HttpOptions& options) {
+  std::string base = options.base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const std::string url = base + "/v1/keys/scheduler";
+  init_curl();
+  std::unique_ptr<CURL, EasyCleanup> handle(curl_easy_init());
+  if (!handle) throw_error("CONNECTION_FAILED", "curl_easy_init failed");
+  CURL* h = handle.get();
+  Headers headers(curl_slist_append(nullptr, "Accept: application/json"));
+  std::string answer;
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, append);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
+  const CURLcode code = curl_easy_perform(h);
+  if (code == CURLE_OPERATION_TIMEDOUT) {
+    throw_error("TIMEOUT", "no answer from " + url + ": " + curl_easy_strerror(code));
+  }
+  if (code != CURLE_OK) throw_error("CONNECTION_FAILED", url + ": " + curl_easy_strerror(code));
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  const Json parsed = Json::parse(answer, nullptr, false);
+  if (status >= 400 && parsed.is_object() && parsed.contains("code")) {
+    const Json error = {{"code", parsed["code"]}, {"message", parsed.value("detail", "")}, {"issues", Json::array()}};
+    throw_reply_error({{"ok", false}, {"error", error}}, static_cast<int>(status));
+  }
+  const Json pem = parsed.is_object() ? parsed.value("public_key_pem", Json()) : Json();
+  const Json raw = parsed.is_object() ? parsed.value("public_key", Json()) : Json();
+  if (status != 200 || !parsed.is_object() || parsed.value("algorithm", Json()) != "ed25519" || !pem.is_string()) {
+    throw_error("BAD_RESPONSE", "HTTP " + std::to_string(status) + " from " + url + ": not the scheduler's key", {},
+                static_cast<int>(status));
+  }
+  try {
+    SchedulerKey key = SchedulerKey::from_pem(pem.get<std::string>());
+    if (raw.is_string() && SchedulerKey::from_raw_base64(raw.get<std::string>()).raw_base64() != key.raw_base64()) {
+      throw_error("BAD_RESPONSE", url + ": public_key and public_key_pem are different keys");
+    }
+    return key;
+  } catch (const ValidationError& e) {
+    throw_error("BAD_RESPONSE", url + ": " + e.what(), {}, static_cast<int>(status));
+  }
 }
 
 }  // namespace br_sdk::schedule

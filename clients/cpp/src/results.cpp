@@ -2,9 +2,31 @@
 
 #include "br_sdk/schedule/errors.hpp"
 
+#include <algorithm>
 #include <iostream>
+#include <stdexcept>
+#include <utility>
+#include <vector>
 
 namespace br_sdk::schedule {
+
+namespace {
+
+/// Whether JSON nests deeper than any result can (the scheduler takes requests of 64 levels at
+/// most); checked without recursion, before anything recursive (copies, verification) touches it.
+bool too_deep(const Json& root, size_t max = 128) {
+  std::vector<std::pair<const Json*, size_t>> stack{{&root, 1}};
+  while (!stack.empty()) {
+    const auto [value, depth] = stack.back();
+    stack.pop_back();
+    if (!value->is_structured()) continue;
+    if (depth > max) return true;
+    for (const auto& member : *value) stack.emplace_back(&member, depth + 1);
+  }
+  return false;
+}
+
+}  // namespace
 
 ResultConsumer::ResultConsumer(AmqpOptions options, std::string requester_id, std::string queue)
     : options_(std::move(options)), requester_id_(std::move(requester_id)), queue_(std::move(queue)) {
@@ -25,13 +47,34 @@ void ResultConsumer::open() {
   connection_.emplace(std::move(connection));
 }
 
+bool ResultConsumer::verified(const Json& message) const {
+  const auto& extra = options_.extra_scheduler_keys;
+  if (!options_.scheduler_key && extra.empty()) return true;  // verification off
+  if (options_.scheduler_key && options_.scheduler_key->verify_result(message)) return true;
+  return std::any_of(extra.begin(), extra.end(), [&](const SchedulerKey& key) { return key.verify_result(message); });
+}
+
 void ResultConsumer::handle_one(const Delivery& delivery, const Handler& handler) {
   std::optional<Result> result;
+  Json message;
   try {
-    result = Result::from_json(Json::parse(delivery.body));
+    message = Json::parse(delivery.body);
+    if (too_deep(message)) throw std::invalid_argument("nested deeper than a result can be");
+    result = Result::from_json(message);
   } catch (const std::exception& e) {
     connection_->reject(delivery.delivery_tag, false);  // cannot ever be read: drop it
     throw_error("BAD_RESPONSE", std::string("unreadable result message: ") + e.what());
+  }
+  // Verified as received (every member, known or not), never as re-serialized.
+  if (!verified(message)) {
+    // Not the scheduler's, or changed on the way: redelivering it would fail the same way for ever,
+    // so it goes (to the queue's dead-letter exchange, if it has one) and the application is told.
+    connection_->reject(delivery.delivery_tag, false);
+    throw AuthenticationError("SIGNATURE_INVALID",
+                              "a result message failed the scheduler's signature check and was rejected (it claims "
+                              "task " + result->task_id + ", run " + result->run_id + ")",
+                              {{"scheduler_signature", message.contains("scheduler_signature") ? "does not verify"
+                                                                                                : "missing"}});
   }
   try {
     handler(*result);
@@ -90,6 +133,8 @@ void ResultConsumer::run(const Handler& handler, const ErrorHandler& on_error) {
       backoff = std::chrono::milliseconds{250};
       // Short waits, so stop() is noticed within a fifth of a second.
       if (auto delivery = connection_->next(std::chrono::milliseconds{200})) handle_one(*delivery, handler);
+    } catch (const AuthenticationError& e) {
+      on_error(e);  // the forged result is gone; carry on with the next at once
     } catch (const TransportError& e) {
       if (e.code() == "CONNECTION_FAILED") connection_.reset();
       on_error(e);

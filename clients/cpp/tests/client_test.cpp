@@ -1,5 +1,6 @@
 // End to end against the real sidecar and RabbitMQ: tasks scheduled over AMQP and over HTTP call a
-// real HTTP target, and their results come back through the ResultConsumer's callback.
+// real HTTP target, and their results come back through the ResultConsumer's callback. The sidecar
+// runs with SCHEDULER_AUTH=signed: every request here is signed, and every result verified.
 #include "support/helpers.hpp"
 #include "support/sidecar.hpp"
 #include "support/target_server.hpp"
@@ -15,11 +16,13 @@ using test_support::TargetServer;
 
 namespace {
 
-/// A requester with its own result queue, consumed on a background thread into an inbox.
+/// A requester the sidecar has a key for, with its own result queue (results verified with the
+/// scheduler's key), consumed on a background thread into an inbox.
 struct Requester {
-  std::string id = new_uuid();
+  std::shared_ptr<const Signer> signer = Sidecar::shared().keys().take();
+  std::string id = signer->requester_id();
   Inbox inbox;
-  ResultConsumer consumer{Sidecar::shared().amqp(), id, Sidecar::shared().unique("results." + id)};
+  ResultConsumer consumer{Sidecar::shared().amqp(signer), id, Sidecar::shared().unique("results." + id)};
 
   Requester() {
     Sidecar::shared().delete_at_end(consumer.queue());
@@ -37,7 +40,7 @@ bool listed(const TaskPage& page, const std::string& id) {
 TEST(Amqp, SchedulesCallsTheTargetAndDeliversTheResult) {
   TargetServer target;
   Requester requester;
-  Client client = Client::amqp(Sidecar::shared().amqp());
+  Client client = Client::amqp(Sidecar::shared().amqp(requester.signer));
 
   TaskRequest request;
   request.requester_id = requester.id;
@@ -46,7 +49,6 @@ TEST(Amqp, SchedulesCallsTheTargetAndDeliversTheResult) {
   request.method = "POST";
   request.parameters = {{"team", "ops"}, {"n", 3}};
   request.schedule = union_(cron("*/2 * * * * *")).in("Europe/London");
-  request.requester_signature = "unsigned";
   request.policies = {{"overlap", "skip"}, {"retry", {{"max_attempts", 1}}}};
   const Task task = client.schedule(request);
   EXPECT_EQ(task.id, *request.task_id);
@@ -70,6 +72,7 @@ TEST(Amqp, SchedulesCallsTheTargetAndDeliversTheResult) {
   EXPECT_EQ(result->uri, request.uri);
   EXPECT_EQ(result->method, "POST");
   EXPECT_EQ(result->parameters, request.parameters);
+  EXPECT_TRUE(result->scheduler_signature);  // and the consumer verified it before handing it over
 
   const Task got = client.get(task.id, requester.id);
   EXPECT_GE(got.fire_count, 1);
@@ -86,7 +89,7 @@ TEST(Amqp, SchedulesCallsTheTargetAndDeliversTheResult) {
 TEST(Http, SchedulesAOneShotCallsTheTargetAndDeliversTheResult) {
   TargetServer target;
   Requester requester;
-  Client client = Client::http({Sidecar::shared().url()});
+  Client client = Client::http(Sidecar::shared().http(requester.signer));
 
   TaskRequest request;
   request.requester_id = requester.id;
@@ -121,7 +124,7 @@ TEST(Http, SchedulesAOneShotCallsTheTargetAndDeliversTheResult) {
 TEST(Http, PausesResumesTriggersAndCancels) {
   TargetServer target;
   Requester requester;
-  Client client = Client::http({Sidecar::shared().url()});
+  Client client = Client::http(Sidecar::shared().http(requester.signer));
 
   TaskRequest request;
   request.requester_id = requester.id;
@@ -145,8 +148,7 @@ TEST(Http, PausesResumesTriggersAndCancels) {
 
 /// A crontab list with minute 61, over either channel, is refused naming `schedule[0].minute`.
 void expect_bad_minute_refused(Client& client) {
-  TaskRequest request;
-  request.requester_id = new_uuid();
+  TaskRequest request;  // no requester_id: a signed create is the signer's
   request.uri = "http://127.0.0.1:9/x";
   Crontab bad;
   bad.minute = "61";
@@ -175,7 +177,7 @@ TEST(Amqp, BadInputThrowsNamingTheField) {
 }
 
 TEST(Http, BadInputThrowsNamingTheField) {
-  Client client = Client::http({Sidecar::shared().url()});
+  Client client = Client::http(Sidecar::shared().http());
   expect_bad_minute_refused(client);
   try {
     client.get("no-such-task");
@@ -239,6 +241,9 @@ TEST(Results, AHandlerThatThrowsGetsTheResultAgain) {
   Sidecar::shared().delete_at_end(consumer.queue());
   Json message = test_support::load_vectors("results.json")["cases"][1]["message"];
   message["requester_id"] = requester;
+  // Signed with the scheduler's key, as the scheduler would: the consumer verifies every result.
+  message["scheduler_signature"] =
+      Sidecar::shared().keys().scheduler_signer().sign(result_signing_input(message));
   Publish publish;
   publish.exchange = Sidecar::shared().amqp().result_exchange;
   publish.routing_key = requester;

@@ -46,7 +46,7 @@ TEST_P(ScheduleVector, BuildsTheWireFormAndTheSidecarAgreesOnItsFires) {
   const Json built = build->second();
   EXPECT_EQ(built, vector["schedule"]) << built.dump();
 
-  Client client = Client::http({Sidecar::shared().url()});
+  Client client = Client::http(Sidecar::shared().http());
   const auto fires = client.preview(built, vectors["from"].get<std::string>(), vector["fires"].size());
   EXPECT_EQ(Json(fires), vector["fires"]);
 }

@@ -1,5 +1,6 @@
-// examples/cpp run with --once against the test sidecar: it schedules the four calendars and a
-// near-term one-shot, gets the one-shot's result and exits 0.
+// examples/cpp run with --once against the signed test sidecar: it schedules the four calendars
+// and a near-term one-shot with a requester's key (--key), checks each result with the scheduler's
+// key (--scheduler-key), gets the one-shot's result and exits 0.
 #include "support/sidecar.hpp"
 #include "support/target_server.hpp"
 
@@ -24,11 +25,20 @@ TEST(Example, RunsOnceAgainstTheSidecar) {
   test_support::TargetServer target;
   Sidecar& sidecar = Sidecar::shared();
   const auto amqp = sidecar.amqp();
-  const std::string requester = br_sdk::schedule::new_uuid();
+  // A requester the sidecar trusts: its private key and the scheduler's public key as files, as an
+  // operator would hand them to the example.
+  const auto signer = std::dynamic_pointer_cast<const br_sdk::schedule::Ed25519Signer>(sidecar.keys().take());
+  ASSERT_TRUE(signer);
+  const std::string requester = signer->requester_id();
+  const std::string key_file = "/tmp/br-cpp-example-" + requester + ".key";
+  const std::string scheduler_key_file = "/tmp/br-cpp-example-" + requester + ".scheduler";
+  std::ofstream(key_file) << signer->private_key_pem();
+  std::ofstream(scheduler_key_file) << sidecar.keys().scheduler_key().raw_base64();
   const std::string output = "/tmp/br-cpp-example-" + requester + ".log";
   std::vector<std::string> args = {BR_SDK_EXAMPLE_BIN, "--amqp", sidecar.amqp_url(), "--http", sidecar.url(),
                                    "--request-queue", amqp.request_queue, "--result-exchange", amqp.result_exchange,
                                    "--target", target.url("/example"), "--requester-id", requester,
+                                   "--key", key_file, "--scheduler-key", scheduler_key_file,
                                    "--once", "--timeout", "30"};
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
@@ -55,6 +65,8 @@ TEST(Example, RunsOnceAgainstTheSidecar) {
   std::stringstream printed;
   printed << std::ifstream(output).rdbuf();
   std::remove(output.c_str());
+  std::remove(key_file.c_str());
+  std::remove(scheduler_key_file.c_str());
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << printed.str();
   EXPECT_NE(printed.str().find("scheduled example-cpp-thursdays-"), std::string::npos) << printed.str();
   EXPECT_NE(printed.str().find(" success http=200"), std::string::npos) << printed.str();

@@ -1,5 +1,6 @@
 // spec/vectors: results.json parsed into Result, replies.json turned into Error, and every
-// requests.json message sent to the real sidecar over HTTP and over AMQP.
+// requests.json message sent to the real sidecar over HTTP and over AMQP, signed by the vectors'
+// requester (its test key of signing.json is one the sidecar trusts).
 #include "support/helpers.hpp"
 #include "support/sidecar.hpp"
 
@@ -117,7 +118,7 @@ void check_request_vector(Transport& transport, int index) {
 class RequestVectorHttp : public ::testing::TestWithParam<int> {};
 
 TEST_P(RequestVectorHttp, GetsTheAnswerTheVectorSays) {
-  HttpTransport transport({Sidecar::shared().url()});
+  HttpTransport transport(Sidecar::shared().http(Sidecar::shared().keys().vectors_signer()));
   check_request_vector(transport, GetParam());
 }
 
@@ -127,7 +128,7 @@ INSTANTIATE_TEST_SUITE_P(Vectors, RequestVectorHttp, ::testing::ValuesIn(test_su
 class RequestVectorAmqp : public ::testing::TestWithParam<int> {};
 
 TEST_P(RequestVectorAmqp, GetsTheAnswerTheVectorSays) {
-  AmqpTransport transport(Sidecar::shared().amqp());
+  AmqpTransport transport(Sidecar::shared().amqp(Sidecar::shared().keys().vectors_signer()));
   check_request_vector(transport, GetParam());
 }
 

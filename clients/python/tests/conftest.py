@@ -1,31 +1,57 @@
-"""Fixtures: one real sidecar and one HTTP target for the session; a fresh requester per test."""
+"""Fixtures: one real sidecar (signing on) and one HTTP target for the session; a fresh requester,
+with its own key, per test."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from support import Results, Sidecar, Target, delete_broker_objects
+from support import KeyRing, Results, Sidecar, Target, delete_broker_objects
 
-from br_sdk.schedule import Client, ResultConsumer, result_queue_name
+from br_sdk.schedule import Client, RequestSigner, ResultConsumer, result_queue_name
 
 # Result queues declared by tests (and the example), deleted with the sidecar's objects at the end.
 _RESULT_QUEUES: list[str] = []
 
 
 @pytest.fixture(scope="session")
-def sidecar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sidecar]:
-    running = Sidecar.start(tmp_path_factory.mktemp("sidecar-data"))
+def keyring(tmp_path_factory: pytest.TempPathFactory) -> KeyRing:
+    """The requesters (and their keys) the session's sidecar trusts, and the scheduler's key."""
+    return KeyRing(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _delete_result_queues() -> Iterator[None]:
+    """At the very end: deletes the result queues the tests declared."""
+    yield
+    if _RESULT_QUEUES:
+        delete_broker_objects(_RESULT_QUEUES, [])
+
+
+def _stopped(running: Sidecar) -> None:
+    running.stop()
+    queue = running.request_queue
+    delete_broker_objects([queue, f"{queue}.dead"], [f"{queue}.dlx", running.result_exchange])
+
+
+@pytest.fixture(scope="session")
+def sidecar(tmp_path_factory: pytest.TempPathFactory, keyring: KeyRing) -> Iterator[Sidecar]:
+    """The sidecar with SCHEDULER_AUTH=signed: every request must be signed by a key of ``keyring``."""
+    running = Sidecar.start(tmp_path_factory.mktemp("sidecar-data"), keyring)
     try:
         yield running
     finally:
-        running.stop()
-        queue = running.request_queue
-        delete_broker_objects(
-            [queue, f"{queue}.dead", *_RESULT_QUEUES],
-            [f"{queue}.dlx", running.result_exchange],
-        )
+        _stopped(running)
+
+
+@pytest.fixture(scope="session")
+def open_sidecar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sidecar]:
+    """A second sidecar with SCHEDULER_AUTH=off (loopback): for what unsigned clients still do."""
+    running = Sidecar.start(tmp_path_factory.mktemp("open-sidecar-data"))
+    try:
+        yield running
+    finally:
+        _stopped(running)
 
 
 _broken: list[str] = []
@@ -35,15 +61,16 @@ _broken: list[str] = []
 def _sidecar_ready(request: pytest.FixtureRequest) -> None:
     """Before each test that uses the sidecar: it is up and connected to the broker (a broker restart
     is waited out); once it is not, later tests fail at once instead of waiting out their timeouts."""
-    if "sidecar" not in request.fixturenames:
-        return
-    if _broken:
-        pytest.fail(f"the sidecar failed earlier: {_broken[0][:2000]}")
-    try:
-        request.getfixturevalue("sidecar").ensure_ready()
-    except RuntimeError as error:
-        _broken.append(str(error))
-        raise
+    for name in ("sidecar", "open_sidecar"):
+        if name not in request.fixturenames:
+            continue
+        if _broken:
+            pytest.fail(f"the sidecar failed earlier: {_broken[0][:2000]}")
+        try:
+            request.getfixturevalue(name).ensure_ready()
+        except RuntimeError as error:
+            _broken.append(str(error))
+            raise
 
 
 @pytest.fixture(scope="session")
@@ -61,14 +88,33 @@ def track_result_queue(requester_id: str) -> str:
 
 
 @pytest.fixture
-def requester() -> str:
-    """A fresh requester id; its result queues are deleted at the end of the session."""
-    requester_id = str(uuid.uuid4())
+def requester(keyring: KeyRing) -> str:
+    """A fresh requester id the sidecar has an Ed25519 key for; its result queues are deleted at the end."""
+    requester_id = keyring.take()
     track_result_queue(requester_id)
     return requester_id
 
 
-def _client(sidecar: Sidecar, requester: str, transport: str) -> Client:
+@pytest.fixture
+def signer(keyring: KeyRing, requester: str) -> RequestSigner:
+    """The requester's signer (its private key)."""
+    return keyring.signer(requester)
+
+
+@pytest.fixture
+def hmac_requester(keyring: KeyRing) -> str:
+    """A fresh requester id the sidecar has an HMAC secret for."""
+    requester_id = keyring.take_hmac()
+    track_result_queue(requester_id)
+    return requester_id
+
+
+def make_client(sidecar: Sidecar, keyring: KeyRing | None, requester: str, transport: str, **options: object) -> Client:
+    """A client of ``sidecar`` for ``requester``: signing with its key and checking results with the
+    scheduler's key when ``keyring`` is given, unsigned otherwise."""
+    signing: dict[str, object] = (
+        {"signer": keyring.signer(requester), "scheduler_key": keyring.scheduler_key} if keyring is not None else {}
+    )
     return Client(
         amqp_url=sidecar.amqp_url,
         http_url=sidecar.url,
@@ -77,20 +123,21 @@ def _client(sidecar: Sidecar, requester: str, transport: str) -> Client:
         request_queue=sidecar.request_queue,
         result_exchange=sidecar.result_exchange,
         timeout=15.0,
+        **{**signing, **options},  # type: ignore[arg-type]
     )
 
 
 @pytest.fixture
-def amqp_client(sidecar: Sidecar, requester: str) -> Iterator[Client]:
-    """Requests over AMQP (results over AMQP too)."""
-    with _client(sidecar, requester, "amqp") as client:
+def amqp_client(sidecar: Sidecar, keyring: KeyRing, requester: str) -> Iterator[Client]:
+    """Requests over AMQP, signed (results over AMQP too, checked)."""
+    with make_client(sidecar, keyring, requester, "amqp") as client:
         yield client
 
 
 @pytest.fixture
-def http_client(sidecar: Sidecar, requester: str) -> Iterator[Client]:
-    """Requests over REST (results over AMQP: the sidecar delivers REST tasks' results there)."""
-    with _client(sidecar, requester, "http") as client:
+def http_client(sidecar: Sidecar, keyring: KeyRing, requester: str) -> Iterator[Client]:
+    """Requests over REST, signed (results over AMQP: the sidecar delivers REST tasks' results there)."""
+    with make_client(sidecar, keyring, requester, "http") as client:
         yield client
 
 

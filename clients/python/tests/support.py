@@ -1,4 +1,5 @@
-"""Test support: the real sidecar as a subprocess, a real HTTP target, broker clean-up, result collection."""
+"""Test support: the real sidecar as a subprocess (signing on, with keys made here), a real HTTP target,
+broker clean-up, result collection."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from typing import Any
 
 import pika
 
+from br_sdk.schedule import Ed25519Signer, HmacSigner, RequestSigner, SchedulerKey
+
 REPO = Path(__file__).resolve().parents[3]
 VECTORS = REPO / "spec" / "vectors"
 AMQP_URL = os.environ.get("BR_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672")
@@ -41,6 +44,70 @@ def node_env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
+class KeyRing:
+    """The requesters the test sidecar trusts, made before it starts (it reads its keys once).
+
+    ``directory`` is the sidecar's ``SCHEDULER_AUTH_KEYS``: ``<id>.pem`` (an Ed25519 public key) or
+    ``<id>.hmac`` (a base64 secret) per requester. Tests take fresh requesters from a pool of
+    Ed25519 ones (``take``) or HMAC ones (``take_hmac``); the vectors' requester is there too, with
+    the public test key of spec/vectors/signing.json. ``scheduler_key_file`` is the scheduler's
+    result-signing key (``SCHEDULER_SIGNING_KEY``), made here so the tests know its public half
+    out of band, as an operator would hand it out.
+    """
+
+    def __init__(self, root: Path, *, ed25519: int = 300, hmac: int = 20) -> None:
+        self.directory = root / "keys"
+        self.private = root / "requester-private-keys"  # what each requester keeps to itself
+        self.directory.mkdir()
+        self.private.mkdir(mode=0o700)
+        self._signers: dict[str, RequestSigner] = {}
+        self._pool = [self._add(Ed25519Signer.generate(str(uuid.uuid4()))) for _ in range(ed25519)]
+        self._hmac_pool = [self._add(HmacSigner.generate(str(uuid.uuid4()))) for _ in range(hmac)]
+        keys = vectors("signing.json")["keys"]
+        self.vectors_signer = self._add(Ed25519Signer.from_pem(keys["requester_ed25519_private_pem"], keys["requester_id"]))
+        scheduler = Ed25519Signer.generate("scheduler")
+        self.scheduler_key_file = root / "scheduler-signing-key.pem"
+        self.scheduler_key_file.write_text(scheduler.private_key_pem())
+        self.scheduler_key_file.chmod(0o600)
+        self.scheduler_public_file = root / "scheduler-public-key.pem"
+        self.scheduler_public_file.write_text(scheduler.public_key_pem())
+        self.scheduler_key = SchedulerKey.from_pem(scheduler.public_key_pem())
+
+    def _add(self, signer: RequestSigner) -> str:
+        if isinstance(signer, Ed25519Signer):
+            (self.directory / f"{signer.requester_id}.pem").write_text(signer.public_key_pem())
+        else:
+            assert isinstance(signer, HmacSigner)
+            (self.directory / f"{signer.requester_id}.hmac").write_text(signer.secret_text() + "\n")
+        self._signers[signer.requester_id] = signer
+        return signer.requester_id
+
+    def take(self) -> str:
+        """A requester no test used yet, with an Ed25519 key."""
+        if not self._pool:
+            raise RuntimeError("the key ring ran out of requesters: raise KeyRing(ed25519=…)")
+        return self._pool.pop()
+
+    def take_hmac(self) -> str:
+        """A requester no test used yet, with an HMAC secret."""
+        if not self._hmac_pool:
+            raise RuntimeError("the key ring ran out of HMAC requesters: raise KeyRing(hmac=…)")
+        return self._hmac_pool.pop()
+
+    def signer(self, requester_id: str) -> RequestSigner:
+        return self._signers[requester_id]
+
+    def private_key_file(self, requester_id: str) -> Path:
+        """The requester's private key as a PEM file (for BR_SCHEDULE_REQUESTER_KEY)."""
+        signer = self._signers[requester_id]
+        assert isinstance(signer, Ed25519Signer)
+        path = self.private / f"{requester_id}.pem"
+        if not path.exists():
+            path.write_text(signer.private_key_pem())
+            path.chmod(0o600)
+        return path
+
+
 @dataclass
 class Sidecar:
     """`br-schedule serve` running as a subprocess, on its own queue and exchange."""
@@ -53,9 +120,20 @@ class Sidecar:
     lines: list[str] = field(default_factory=list)
 
     @classmethod
-    def start(cls, data_dir: Path, timeout: float = 30.0) -> Sidecar:
+    def start(cls, data_dir: Path, keys: KeyRing | None = None, timeout: float = 30.0) -> Sidecar:
+        """With ``keys``: SCHEDULER_AUTH=signed, trusting the key ring, signing results with its
+        scheduler key. Without: SCHEDULER_AUTH=off (allowed: it listens on loopback)."""
         tag = uuid.uuid4().hex[:10]
         request_queue, result_exchange = f"pytest.br-schedule.{tag}.requests", f"pytest.br-schedule.{tag}.results"
+        auth = (
+            {
+                "SCHEDULER_AUTH": "signed",
+                "SCHEDULER_AUTH_KEYS": str(keys.directory),
+                "SCHEDULER_SIGNING_KEY": str(keys.scheduler_key_file),
+            }
+            if keys is not None
+            else {"SCHEDULER_AUTH": "off"}
+        )
         env = node_env(
             {
                 "SCHEDULER_ENV_FILE": "/dev/null",
@@ -65,6 +143,7 @@ class Sidecar:
                 "SCHEDULER_AMQP_REQUEST_QUEUE": request_queue,
                 "SCHEDULER_AMQP_RESULT_EXCHANGE": result_exchange,
                 "SCHEDULER_SHUTDOWN_TIMEOUT_MS": "3000",
+                **auth,
             }
         )
         process = subprocess.Popen(

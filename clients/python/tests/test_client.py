@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pika
 import pytest
-from support import AMQP_URL, Results, Sidecar, Target, vectors
+from support import AMQP_URL, KeyRing, Results, Sidecar, Target, vectors
 
 from br_sdk import schedule
 from br_sdk.schedule import (
@@ -143,11 +143,16 @@ def test_no_reply_within_the_timeout() -> None:
 
 
 @pytest.fixture
-def default_from_env(sidecar: Sidecar, requester: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def default_from_env(
+    sidecar: Sidecar, keyring: KeyRing, requester: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     monkeypatch.setenv("BR_SCHEDULE_AMQP_URL", sidecar.amqp_url)
     monkeypatch.setenv("BR_SCHEDULE_URL", sidecar.url)
     monkeypatch.setenv("BR_SCHEDULE_TRANSPORT", "http")
     monkeypatch.setenv("BR_SCHEDULE_REQUESTER_ID", requester)
+    monkeypatch.setenv("BR_SCHEDULE_REQUESTER_KEY", str(keyring.private_key_file(requester)))
+    monkeypatch.setenv("BR_SCHEDULE_SCHEDULER_KEY", str(keyring.scheduler_public_file))
+    monkeypatch.delenv("BR_SCHEDULE_HMAC_SECRET", raising=False)
     monkeypatch.setenv("BR_SCHEDULE_REQUEST_QUEUE", sidecar.request_queue)
     monkeypatch.setenv("BR_SCHEDULE_RESULT_EXCHANGE", sidecar.result_exchange)
     schedule.set_default_client(None)

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from support import vectors
+from conftest import make_client
+from support import KeyRing, Sidecar, vectors
 
 from br_sdk.schedule import (
     Client,
@@ -139,13 +140,26 @@ def test_reply_vectors_become_exceptions(case: dict[str, Any]) -> None:
 
 # Messages REST cannot carry (no route for them): the client refuses them itself, as the server would.
 ANSWERED_LOCALLY_OVER_HTTP = {"an unknown operation", "get without task_id", "a message that is not an object"}
+# A signed AMQP message names its signer in requester_id: the client refuses to sign one naming
+# another requester (here not even a UUID), at requester_id, as the server refuses it over REST.
+ANSWERED_LOCALLY_OVER_AMQP = {"a requester id that is not a UUID"}
+
+
+@pytest.fixture
+def vectors_client(sidecar: Sidecar, keyring: KeyRing) -> Any:
+    """A client of the vectors' requester (spec/vectors/requests.json), signing with its public test key."""
+    requester = REQUESTS["requester_id"]
+    assert keyring.vectors_signer == requester
+    with make_client(sidecar, keyring, requester, "amqp") as client:
+        yield client
 
 
 @pytest.mark.parametrize("transport", ["http", "amqp"])
 @pytest.mark.parametrize("case", REQUESTS["cases"], ids=names(REQUESTS["cases"]))
 def test_request_vectors_get_the_answer_the_vector_says(
-    case: dict[str, Any], transport: Transport, amqp_client: Client
+    case: dict[str, Any], transport: Transport, vectors_client: Client
 ) -> None:
+    amqp_client = vectors_client  # signed by the requester the vectors name
     expect = case["expect"]
     if expect["ok"]:
         reply = amqp_client.request(case["message"], transport=transport)

@@ -13,6 +13,15 @@ export const ERROR_CODES = [
   'STORE_FAILURE',
   'STORE_LOCKED',
   'STORE_SCHEMA_UNSUPPORTED',
+  // Security (docs/security.md): who is asking, what they may do, how much.
+  'UNAUTHENTICATED',
+  'SIGNATURE_INVALID',
+  'REQUEST_EXPIRED',
+  'REQUEST_REPLAYED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  'TARGET_FORBIDDEN',
+  'MESSAGE_TOO_LARGE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -79,6 +88,19 @@ export class InvalidArgumentError extends SchedulerError {
 
   constructor(subject: string, issues: readonly ValidationIssue[]) {
     super('INVALID_ARGUMENT', describeIssues(subject, issues));
+    this.issues = issues;
+  }
+}
+
+/**
+ * A well-formed target the scheduler will not call: a cloud metadata address, a name that resolves
+ * to one, or a host outside the executor's allow-list. Issues name the field (`target.uri`).
+ */
+export class TargetForbiddenError extends SchedulerError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(issues: readonly ValidationIssue[]) {
+    super('TARGET_FORBIDDEN', describeIssues('forbidden target', issues));
     this.issues = issues;
   }
 }

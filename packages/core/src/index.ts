@@ -15,6 +15,7 @@ export {
   ScheduleValidationError,
   StoreError,
   type StoreErrorCode,
+  TargetForbiddenError,
   TaskConflictError,
   TaskNotActiveError,
   TaskNotFoundError,

@@ -8,10 +8,12 @@ import {
   type ValidationIssue,
 } from '@br-sdk/schedule';
 import { Agent } from 'undici';
+import { guardedConnector } from './guarded-connector.ts';
 import { type HttpExecutorOptions, type ResolvedHttpExecutorOptions, resolveHttpExecutorOptions } from './options.ts';
 import { networkErrorOutcome, responseOutcome, transportOutcome } from './outcome.ts';
 import { type PreparedRequest, prepareRequest } from './prepared-request.ts';
 import { readBody } from './read-body.ts';
+import { TargetGuard } from './target-guard.ts';
 
 /** Why an attempt was aborted by the executor rather than failed by the network. */
 type AbortCause = 'timeout' | 'stopped';
@@ -57,6 +59,10 @@ function abortOnTimeout(attempt: Attempt): void {
  * `maxContentBytes`) as the run's outcome.
  *
  * - **Success** iff the status is 2xx. Redirects are not followed: a 3xx is a failure.
+ * - **Guarded** (TargetGuard, the `allow` option): a target at a cloud metadata address, at a name
+ *   resolving to one, or outside the allow-list is refused by `admit` when its task is created or
+ *   changed, and every connection is judged again as it opens, to the addresses just checked. A
+ *   refused attempt fails, not retryable, with an error starting `TARGET_FORBIDDEN:`.
  * - **Retryable** (the task's retry policy decides whether and when): network errors, timeouts,
  *   408, 429 and 5xx. A `Retry-After` on those is passed on as `retry_after_ms`.
  * - **Headers sent** on every attempt: `Idempotency-Key: <task_id>:<scheduled_at>` (the same for
@@ -81,6 +87,7 @@ function abortOnTimeout(attempt: Attempt): void {
 export class HttpExecutor implements Executor {
   readonly kind = 'http';
   readonly options: ResolvedHttpExecutorOptions;
+  private readonly guard: TargetGuard;
   private agent: Agent | null = null;
   /** Targets are immutable (task records are snapshots), so each is prepared once, on first use. */
   private readonly prepared = new WeakMap<TaskTarget, PreparedRequest>();
@@ -95,6 +102,7 @@ export class HttpExecutor implements Executor {
   /** @throws InvalidArgumentError naming each bad option (see `resolveHttpExecutorOptions`) */
   constructor(options: HttpExecutorOptions = {}) {
     this.options = resolveHttpExecutorOptions(options);
+    this.guard = new TargetGuard({ allow: this.options.allow, lookup: this.options.lookup });
   }
 
   /** The undici `Agent` (the connection pool), opened if it is not, for stats or interceptors. */
@@ -107,6 +115,8 @@ export class HttpExecutor implements Executor {
         // cut a target allowed up to 600 s short, and cost a timer each.
         headersTimeout: 0,
         bodyTimeout: 0,
+        // Every connection through the guard, which also picks the address it goes to.
+        connect: guardedConnector(this.guard),
       });
     }
     return this.agent;
@@ -123,18 +133,21 @@ export class HttpExecutor implements Executor {
     return [];
   }
 
+  /**
+   * Whether the target's host may be called (see TargetGuard), looking its name up: an issue at
+   * `uri` when not. An invalid target is left to `validate`. A name that does not resolve is
+   * admitted: it may by the time it fires, and each connection is judged as it opens.
+   */
+  async admit(target: TaskTarget): Promise<readonly ValidationIssue[]> {
+    const request = this.preparedRequest(target);
+    if (typeof request === 'string') return [];
+    const refusal = await this.guard.check(request.hostname);
+    return refusal === null ? [] : [{ path: 'uri', message: refusal }];
+  }
+
   async execute(target: TaskTarget, context: RunContext): Promise<ExecutionOutcome> {
-    let request = this.prepared.get(target);
-    if (request === undefined) {
-      // A target not validated by this executor: a task restored from a store, say.
-      const prepared = prepareRequest(target, this.options.defaultTimeoutMs);
-      if (Array.isArray(prepared)) {
-        const issues = prepared.map((i) => `${i.path}: ${i.message}`).join('; ');
-        return transportOutcome(`invalid http target: ${issues}`, false, null);
-      }
-      request = prepared;
-      this.prepared.set(target, request);
-    }
+    const request = this.preparedRequest(target);
+    if (typeof request === 'string') return transportOutcome(`invalid http target: ${request}`, false, null);
     if (context.signal.aborted) return transportOutcome(abortedMessage(context.signal), true, null);
 
     const attempt = new Attempt(context.signal, request.timeoutMs);
@@ -173,6 +186,16 @@ export class HttpExecutor implements Executor {
     const agent = this.agent;
     this.agent = null;
     await agent?.close();
+  }
+
+  /** The target's request, prepared on first use (a task restored from a store was not validated here), or its issues. */
+  private preparedRequest(target: TaskTarget): PreparedRequest | string {
+    const known = this.prepared.get(target);
+    if (known !== undefined) return known;
+    const request = prepareRequest(target, this.options.defaultTimeoutMs);
+    if (Array.isArray(request)) return request.map((i) => `${i.path}: ${i.message}`).join('; ');
+    this.prepared.set(target, request);
+    return request;
   }
 
   private headersFor(request: PreparedRequest, context: RunContext): string[] {

@@ -1,6 +1,7 @@
 /**
  * The public surface of @br-sdk/schedule-executor-http. Everything not listed here is internal.
  */
+export { allowListIssues } from './allow-list.ts';
 export { HttpExecutor } from './http-executor.ts';
 export {
   DEFAULT_TIMEOUT_MS,
@@ -20,4 +21,11 @@ export {
   type ResolvedHttpExecutorOptions,
   resolveHttpExecutorOptions,
 } from './options.ts';
+export {
+  type HostLookup,
+  systemLookup,
+  TargetGuard,
+  type TargetGuardOptions,
+  TargetRefusedError,
+} from './target-guard.ts';
 export { VERSION } from './version.ts';

@@ -1,5 +1,7 @@
 import { InvalidArgumentError, type ValidationIssue } from '@br-sdk/schedule';
+import { allowListIssues } from './allow-list.ts';
 import { DEFAULT_TIMEOUT_MS, isHeaderValue, MAX_TIMEOUT_MS } from './http-target.ts';
+import { type HostLookup, systemLookup } from './target-guard.ts';
 import { VERSION } from './version.ts';
 
 /** Options of `HttpExecutor`. Every field is optional; see each default. */
@@ -32,6 +34,23 @@ export interface HttpExecutorOptions {
    * @default 30000
    */
   readonly defaultTimeoutMs?: number;
+  /**
+   * The hosts targets may call: names (`api.example.com`), `*.` patterns (`*.internal.example.com`:
+   * one or more labels before `.internal.example.com`), IP addresses and CIDRs (`10.0.0.0/8`,
+   * `fd00::/8`). A name is allowed when it matches a name or pattern, or else when every address it
+   * resolves to is in an IP or CIDR entry; an IP host when it is in one. Cloud metadata endpoints
+   * (169.254.169.254, fd00:ec2::254, metadata.google.internal) are refused whatever the list says,
+   * at task creation and again at each connection, which goes to the very addresses checked
+   * (TargetGuard has the whole rule).
+   * @default [] (every host but the metadata endpoints)
+   */
+  readonly allow?: readonly string[];
+  /**
+   * Resolves host names for the guard and the connections, which use its answer: a resolver of your
+   * own (tests, a DNS cache) goes here. Every address must be returned (`all: true`).
+   * @default systemLookup (`dns.lookup` with `all: true`)
+   */
+  readonly lookup?: HostLookup;
 }
 
 /** {@link HttpExecutorOptions} with every default filled in and every value checked. */
@@ -41,6 +60,8 @@ export interface ResolvedHttpExecutorOptions {
   readonly keepAliveTimeoutMs: number;
   readonly userAgent: string;
   readonly defaultTimeoutMs: number;
+  readonly allow: readonly string[];
+  readonly lookup: HostLookup;
 }
 
 /** 64 KiB. */
@@ -57,6 +78,8 @@ const KNOWN_OPTIONS = new Set([
   'keepAliveTimeoutMs',
   'userAgent',
   'defaultTimeoutMs',
+  'allow',
+  'lookup',
 ]);
 
 function checkInteger(issues: ValidationIssue[], path: string, value: unknown, min: number, max: number): void {
@@ -76,6 +99,9 @@ export function resolveHttpExecutorOptions(options: HttpExecutorOptions = {}): R
     keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
     userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
     defaultTimeoutMs: options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    // Copied, so that a later change to the caller's array cannot differ from what was checked.
+    allow: Array.isArray(options.allow) ? Object.freeze([...options.allow]) : [],
+    lookup: options.lookup ?? systemLookup,
   };
   const issues: ValidationIssue[] = [];
   for (const key of Object.keys(options)) {
@@ -90,6 +116,10 @@ export function resolveHttpExecutorOptions(options: HttpExecutorOptions = {}): R
       path: 'userAgent',
       message: 'expected a non-empty header value (no control characters such as CR, LF or NUL)',
     });
+  }
+  issues.push(...allowListIssues(options.allow));
+  if (typeof resolved.lookup !== 'function') {
+    issues.push({ path: 'lookup', message: 'expected a function (hostname) => Promise<{ address, family }[]>' });
   }
   if (issues.length > 0) throw new InvalidArgumentError('invalid HTTP executor options', issues);
   return resolved;

@@ -34,8 +34,17 @@ export function responseOutcome(
   };
 }
 
-/** undici codes that mean the request itself is wrong, so sending it again cannot help. */
-const PERMANENT_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'UND_ERR_INVALID_RETURN_VALUE']);
+/**
+ * Codes that mean the request itself is wrong, so sending it again cannot help: undici's, and the
+ * target guard's refusal (TargetRefusedError): a target found reaching a forbidden address is
+ * not tried again moments later, which would only probe it.
+ */
+const PERMANENT_CODES = new Set([
+  'UND_ERR_INVALID_ARG',
+  'UND_ERR_NOT_SUPPORTED',
+  'UND_ERR_INVALID_RETURN_VALUE',
+  'TARGET_FORBIDDEN',
+]);
 
 interface ErrorLike {
   readonly message?: unknown;

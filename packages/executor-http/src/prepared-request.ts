@@ -8,6 +8,8 @@ import { checkHttpTarget, type HttpMethod, isJsonObject, QUERY_METHODS } from '.
 export interface PreparedRequest {
   /** `https://host:port`, the key of the connection pool. */
   readonly origin: string;
+  /** The URL's hostname (`[::1]` with brackets), for the target guard. */
+  readonly hostname: string;
   /** Path and query, as sent on the request line. */
   readonly path: string;
   readonly method: HttpMethod;
@@ -61,6 +63,7 @@ export function prepareRequest(target: TaskTarget, defaultTimeoutMs: number): Pr
   const timeout = target['timeout_ms'];
   return {
     origin: url.origin,
+    hostname: url.hostname,
     path,
     method,
     body,

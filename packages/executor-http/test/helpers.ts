@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import { DEFAULT_POLICIES, type RunContext, type TaskRecord } from '@br-sdk/schedule';
 import { onTestFinished } from 'vitest';
-import { HttpExecutor, type HttpExecutorOptions } from '../src/index.ts';
+import { type HostLookup, HttpExecutor, type HttpExecutorOptions } from '../src/index.ts';
 
 /** A request as the test server saw it. */
 export interface ReceivedRequest {
@@ -96,4 +96,23 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 5000, what =
     if (performance.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/**
+ * A resolver answering from `table` instead of DNS (names absent from it: ENOTFOUND), for the
+ * executor's `lookup` option. Change `table` to change later answers; `calls` lists the names asked.
+ */
+export function tableLookup(table: Record<string, string | readonly string[]>) {
+  const calls: string[] = [];
+  const lookup: HostLookup = async (hostname) => {
+    calls.push(hostname);
+    const answer = table[hostname];
+    if (answer === undefined) {
+      const error: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${hostname}`);
+      error.code = 'ENOTFOUND';
+      throw error;
+    }
+    return (typeof answer === 'string' ? [answer] : answer).map((address) => ({ address, family: isIP(address) }));
+  };
+  return { lookup, calls, table };
 }

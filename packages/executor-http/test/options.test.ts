@@ -6,6 +6,7 @@ import {
   HttpExecutor,
   type HttpExecutorOptions,
   resolveHttpExecutorOptions,
+  systemLookup,
   VERSION,
 } from '../src/index.ts';
 
@@ -28,6 +29,8 @@ describe('resolveHttpExecutorOptions', () => {
       keepAliveTimeoutMs: 4000,
       userAgent: `br-sdk-schedule-executor-http/${VERSION}`,
       defaultTimeoutMs: 30_000,
+      allow: [],
+      lookup: systemLookup,
     });
   });
 
@@ -38,6 +41,8 @@ describe('resolveHttpExecutorOptions', () => {
       keepAliveTimeoutMs: 60_000,
       userAgent: 'billing-cron/2',
       defaultTimeoutMs: 600_000,
+      allow: ['api.example.com', '10.0.0.0/8'],
+      lookup: async () => [{ address: '10.0.0.1', family: 4 }],
     });
     expect(resolveHttpExecutorOptions(options)).toEqual(options);
   });
@@ -57,16 +62,19 @@ describe('resolveHttpExecutorOptions', () => {
       'userAgent: expected a non-empty header value (no control characters such as CR, LF or NUL)',
     ],
     [{ timeout: 5 }, 'timeout: unknown option'],
+    [{ allow: '10.0.0.0/8' }, 'allow: expected an array of strings'],
+    [{ lookup: 'dns' }, 'lookup: expected a function (hostname) => Promise<{ address, family }[]>'],
   ])('rejects %j, naming the option', (options, expected) => {
     expect(issuesOf(options)).toEqual([expected]);
   });
 
   it('reports every bad option at once, and the HttpExecutor constructor throws the same', () => {
-    const bad = { maxContentBytes: -1, connections: 0, defaultTimeoutMs: 0 };
+    const bad = { maxContentBytes: -1, connections: 0, defaultTimeoutMs: 0, allow: ['ok.example', 'http://x/'] };
     expect(issuesOf(bad).map((line) => line.split(':')[0])).toEqual([
       'maxContentBytes',
       'connections',
       'defaultTimeoutMs',
+      'allow[1]',
     ]);
     expect(() => new HttpExecutor(bad)).toThrow(InvalidArgumentError);
   });

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { isSchedulerError } from '@br-sdk/schedule';
+import { runKeygen, runPublicKey } from './keys-command.ts';
 import { runPreview } from './preview-command.ts';
 import { runServe } from './serve-command.ts';
+import { UsageError } from './usage-error.ts';
 
 const USAGE = `Usage: br-schedule <command> [options]
 
@@ -14,6 +16,13 @@ Commands:
       Reads a schedule (JSON) on stdin and prints its next n fire instants (default 10)
       strictly after --from (default: now), one per line, as RFC 3339 UTC.
       Example: echo '{"timezone":"Asia/Tehran","rules":[{"cron":"0 17 * * THU"}]}' | br-schedule preview --count 3
+  keygen --requester-id <uuid> [--out <dir>] [--hmac]
+      Makes a requester's credentials (docs/security.md): <uuid>.key (private, for the requester)
+      and <uuid>.pem (public, for the scheduler's SCHEDULER_AUTH_KEYS directory); with --hmac, one
+      shared secret <uuid>.hmac instead. Never overwrites a file.
+  public-key [--raw]
+      Prints the public key results are signed with (PEM; --raw: the 32 bytes in base64), from the
+      same settings as serve. Give it to clients so they can verify results.
 `;
 
 async function readStdin(): Promise<string> {
@@ -35,6 +44,10 @@ function report(error: unknown): number {
   return 1;
 }
 
+function usageError(message: string): UsageError {
+  return new UsageError(message);
+}
+
 async function main(argv: readonly string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -48,11 +61,28 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     }
     return runServe();
   }
-  if (command !== 'preview') {
+  if (command !== 'preview' && command !== 'keygen' && command !== 'public-key') {
     process.stderr.write(`error: unknown command '${command}'\n\n${USAGE}`);
     return 2;
   }
   try {
+    if (command === 'keygen') {
+      const { values } = parseArgs({
+        args: [...rest],
+        options: { 'requester-id': { type: 'string' }, out: { type: 'string' }, hmac: { type: 'boolean' } },
+        strict: true,
+      });
+      const requesterId = values['requester-id'];
+      if (requesterId === undefined) throw usageError('keygen needs --requester-id <uuid>');
+      const written = runKeygen({ requesterId, ...values });
+      process.stdout.write(`${written.join('\n')}\n`);
+      return 0;
+    }
+    if (command === 'public-key') {
+      const { values } = parseArgs({ args: [...rest], options: { raw: { type: 'boolean' } }, strict: true });
+      process.stdout.write(runPublicKey(values));
+      return 0;
+    }
     const { values } = parseArgs({
       args: [...rest],
       options: { from: { type: 'string' }, count: { type: 'string' } },
@@ -62,7 +92,9 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
     return 0;
   } catch (error) {
-    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+    const parseArgsError =
+      error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+    if (parseArgsError || error instanceof UsageError) {
       process.stderr.write(`error: ${error.message}\n\n${USAGE}`);
       return 2;
     }

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { allowListIssues } from '@br-sdk/schedule-executor-http';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './config-error.ts';
 import { readEnvFile } from './env-file.ts';
@@ -9,6 +10,8 @@ export { ConfigError, type ConfigIssue } from './config-error.ts';
 
 /** The file name of the SQLite store inside the data directory. */
 export const STORE_FILE_NAME = 'scheduler.sqlite';
+/** The result-signing key's file name inside the data directory, unless SCHEDULER_SIGNING_KEY names another. */
+export const SIGNING_KEY_FILE_NAME = 'scheduler-signing-key.pem';
 
 /** Read from the real environment only: the file it names cannot name another one. */
 const ENV_FILE_VARIABLE = 'SCHEDULER_ENV_FILE';
@@ -24,6 +27,28 @@ export interface AmqpConfig {
    */
   readonly prefetch: number;
 }
+
+/** A token bucket: `perSecond` requests a second on average, `burst` at once. */
+export interface RateLimitConfig {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/**
+ * Who may send requests (docs/security.md). `signed`: every request is signed by a requester whose
+ * key is in `keys` (a directory or a JSON file). `off`: anyone who can reach the channels; only
+ * allowed on a loopback HTTP host, and only when asked for by name.
+ */
+export type AuthConfig =
+  | {
+      readonly mode: 'signed';
+      /** Absolute path of the keys directory or file. */
+      readonly keys: string;
+      /** Requester ids with admin rights, lower case. */
+      readonly admins: readonly string[];
+      readonly windowMs: number;
+    }
+  | { readonly mode: 'off' };
 
 /** The sidecar's configuration: every field filled, checked and frozen. */
 export interface SidecarConfig {
@@ -46,10 +71,19 @@ export interface SidecarConfig {
   readonly shutdownTimeoutMs: number;
   /** The deadline of an HTTP target that sets no `timeout_ms`. */
   readonly httpTargetTimeoutMs: number;
+  /** The hosts HTTP targets may call (the executor's `allow`); empty: any but cloud metadata endpoints. */
+  readonly targetAllow: readonly string[];
   /** Runs kept per task in the run history. */
   readonly runRetention: number;
   /** Whether `/metrics` is served. */
   readonly metrics: boolean;
+  readonly auth: AuthConfig;
+  /** The scheduler's Ed25519 result-signing key (PKCS #8 PEM); created at first start when missing. Absolute. */
+  readonly signingKeyPath: string;
+  /** Undefined: that limit is off. */
+  readonly rateLimits: { readonly requester?: RateLimitConfig; readonly source?: RateLimitConfig };
+  /** The largest request (HTTP body, WebSocket frame, AMQP message), in bytes. */
+  readonly maxMessageBytes: number;
 }
 
 export interface LoadConfigOptions {
@@ -109,6 +143,20 @@ const timeZone = z.string().transform((value, ctx) => {
   }
 });
 
+/** Comma-separated allow-list entries, each checked as the HTTP executor will check it. */
+const targetAllow = z.string().transform((value, ctx) => {
+  const entries = value.split(',').map((entry) => entry.trim());
+  const problems = entries.flatMap((entry) =>
+    // An empty entry is a slip (`a,,b`, `a,`), and a list of nothing but slips would allow every host.
+    entry === ''
+      ? ['an empty entry (two commas in a row, or one at an end)']
+      : allowListIssues([entry]).map((issue) => `"${entry}": ${issue.message}`),
+  );
+  if (problems.length === 0) return entries;
+  ctx.issues.push({ code: 'custom', input: value, message: problems.join('; ') });
+  return z.NEVER;
+});
+
 const VARIABLES = {
   SCHEDULER_ENV_FILE: z.string().optional(),
   SCHEDULER_HTTP_HOST: z
@@ -126,12 +174,44 @@ const VARIABLES = {
   SCHEDULER_CONCURRENCY: integer(1, 100_000).default(100),
   SCHEDULER_SHUTDOWN_TIMEOUT_MS: integer(0, 3_600_000).default(30_000),
   SCHEDULER_HTTP_TIMEOUT_MS: integer(1, 600_000).default(30_000),
+  SCHEDULER_TARGET_ALLOW: targetAllow.optional(),
   SCHEDULER_RUN_RETENTION: integer(1, 100_000).default(100),
   SCHEDULER_METRICS: z
     .enum(['true', 'false'], { error: 'expected true or false' })
     .transform((value) => value === 'true')
     .default(true),
+  SCHEDULER_AUTH: z.enum(['signed', 'off'], { error: 'expected signed or off' }).default('signed'),
+  SCHEDULER_AUTH_KEYS: z.string().optional(),
+  SCHEDULER_AUTH_ADMINS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((id) => id.trim().toLowerCase())
+        .filter((id) => id !== ''),
+    )
+    .refine((ids) => ids.every((id) => UUID.test(id)), { error: 'expected requester ids (UUIDs) separated by commas' })
+    .optional(),
+  SCHEDULER_AUTH_WINDOW_SECONDS: integer(1, 3600).default(300),
+  SCHEDULER_SIGNING_KEY: z.string().optional(),
+  SCHEDULER_RATE_REQUESTER_PER_SECOND: integer(0, 1_000_000).default(1000),
+  SCHEDULER_RATE_REQUESTER_BURST: integer(1, 10_000_000).optional(),
+  SCHEDULER_RATE_SOURCE_PER_SECOND: integer(0, 1_000_000).default(2000),
+  SCHEDULER_RATE_SOURCE_BURST: integer(1, 10_000_000).optional(),
+  SCHEDULER_MAX_MESSAGE_BYTES: integer(1024, 67_108_864).default(1_048_576),
 } as const;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Addresses only this machine reaches: where running without authentication is allowed. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** A bucket from its two variables; a rate of 0 turns the limit off, the burst defaults to twice the rate. */
+function rateLimit(perSecond: number, burst: number | undefined): RateLimitConfig | undefined {
+  return perSecond === 0 ? undefined : { perSecond, burst: burst ?? perSecond * 2 };
+}
 
 const schema = z.strictObject(VARIABLES);
 
@@ -214,10 +294,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       issues.push({ variable, message: `${zodIssue.message}, got ${JSON.stringify(shown)}${origin}` });
     }
   }
+  if (result.success) issues.push(...authIssues(result.data));
   if (issues.length > 0 || !result.success) throw new ConfigError(issues);
 
   const v = result.data;
   const dataDir = resolve(cwd, v.SCHEDULER_DATA_DIR);
+  const auth: AuthConfig =
+    v.SCHEDULER_AUTH === 'off'
+      ? { mode: 'off' }
+      : {
+          mode: 'signed',
+          keys: resolve(cwd, v.SCHEDULER_AUTH_KEYS ?? ''),
+          admins: v.SCHEDULER_AUTH_ADMINS ?? [],
+          windowMs: v.SCHEDULER_AUTH_WINDOW_SECONDS * 1000,
+        };
+  const requesterLimit = rateLimit(v.SCHEDULER_RATE_REQUESTER_PER_SECOND, v.SCHEDULER_RATE_REQUESTER_BURST);
+  const sourceLimit = rateLimit(v.SCHEDULER_RATE_SOURCE_PER_SECOND, v.SCHEDULER_RATE_SOURCE_BURST);
   return deepFreeze({
     envFile: file?.path,
     http: { host: v.SCHEDULER_HTTP_HOST, port: v.SCHEDULER_HTTP_PORT },
@@ -237,9 +329,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     concurrency: v.SCHEDULER_CONCURRENCY,
     shutdownTimeoutMs: v.SCHEDULER_SHUTDOWN_TIMEOUT_MS,
     httpTargetTimeoutMs: v.SCHEDULER_HTTP_TIMEOUT_MS,
+    targetAllow: v.SCHEDULER_TARGET_ALLOW ?? [],
     runRetention: v.SCHEDULER_RUN_RETENTION,
     metrics: v.SCHEDULER_METRICS,
+    auth,
+    signingKeyPath: resolve(dataDir, v.SCHEDULER_SIGNING_KEY ?? SIGNING_KEY_FILE_NAME),
+    rateLimits: {
+      ...(requesterLimit === undefined ? {} : { requester: requesterLimit }),
+      ...(sourceLimit === undefined ? {} : { source: sourceLimit }),
+    },
+    maxMessageBytes: v.SCHEDULER_MAX_MESSAGE_BYTES,
   });
+}
+
+/**
+ * Authentication is on unless switched off by name, and off only where nobody else can connect:
+ * a sidecar reachable from the network without it would run any call for anyone.
+ */
+function authIssues(v: z.output<typeof schema>): ConfigIssue[] {
+  if (v.SCHEDULER_AUTH === 'off') {
+    return isLoopback(v.SCHEDULER_HTTP_HOST)
+      ? []
+      : [
+          {
+            variable: 'SCHEDULER_AUTH',
+            message: `off is allowed only with a loopback SCHEDULER_HTTP_HOST (127.0.0.1, ::1, localhost), not ${v.SCHEDULER_HTTP_HOST}`,
+          },
+        ];
+  }
+  if (v.SCHEDULER_AUTH_KEYS !== undefined) return [];
+  return [
+    {
+      variable: 'SCHEDULER_AUTH_KEYS',
+      message:
+        'required while SCHEDULER_AUTH is signed (the default): a directory of <requester_id>.pem / .hmac files or a JSON key list (docs/security.md); or set SCHEDULER_AUTH=off on a loopback host',
+    },
+  ];
 }
 
 /** The `SCHEDULER_*` variables with a non-empty value. */

@@ -2,6 +2,7 @@ import { wireJsonSchemas } from '@br-sdk/schedule/contract';
 import { buildOpenApiDocument } from '@br-sdk/schedule-http';
 import { stringify } from 'yaml';
 import { type AmqpTopology, asyncApiDocument } from './asyncapi.ts';
+import { signingVectors } from './signing-vectors.ts';
 import { SIDECAR_VERSION } from './version.ts';
 
 /**
@@ -39,5 +40,7 @@ export function generatedDocuments(): GeneratedDocument[] {
     { path: 'docs/asyncapi.yaml', text: asyncApiYaml() },
     // The same document the server serves at GET /openapi.json, for readers without a running server.
     { path: 'docs/openapi.json', text: `${JSON.stringify(buildOpenApiDocument({ metrics: true }), null, 2)}\n` },
+    // Deterministic (fixed test keys; Ed25519 and HMAC sign deterministically), so the file is checked like the others.
+    { path: 'spec/vectors/signing.json', text: `${JSON.stringify(signingVectors(), null, 2)}\n` },
   ];
 }

@@ -7,14 +7,26 @@ import { HttpTransport } from '@br-sdk/schedule-http';
 import { SqliteTaskStore } from '@br-sdk/schedule-sqlite';
 import type { SidecarConfig } from './config.ts';
 import type { Logger } from './logger.ts';
+import { loadSecurity } from './security.ts';
 
-/** Refused requests: the message itself is at fault, so it goes to the dead-letter queue to be looked at. */
+/**
+ * Refused requests: the message itself is at fault, or its sender is not let in; it goes to the
+ * dead-letter queue to be looked at. A rate-limited one too: with no reply_to, it would be lost.
+ */
 const REFUSALS: ReadonlySet<WireErrorCode> = new Set([
   'MALFORMED_MESSAGE',
   'UNKNOWN_OPERATION',
   'INVALID_ARGUMENT',
   'SCHEDULE_INVALID',
   'SCHEDULE_SEARCH_LIMIT',
+  'MESSAGE_TOO_LARGE',
+  'UNAUTHENTICATED',
+  'SIGNATURE_INVALID',
+  'REQUEST_EXPIRED',
+  'REQUEST_REPLAYED',
+  'FORBIDDEN',
+  'TARGET_FORBIDDEN',
+  'RATE_LIMITED',
 ]);
 
 /** A running sidecar: the scheduler on its SQLite store, with its HTTP and (when configured) AMQP channels. */
@@ -39,8 +51,13 @@ function forwardingChannel(name: string, target: () => ResultChannel): ResultCha
 
 /** Opens the store, restores the tasks, and starts every channel: what `br-schedule serve` runs. */
 export async function startSidecar(config: SidecarConfig, logger: Logger): Promise<RunningSidecar> {
+  const security = loadSecurity(config);
+  if (!security.authenticator) {
+    logger.warn({ host: config.http.host }, 'SCHEDULER_AUTH=off: requests are not authenticated (loopback only)');
+  }
+  const { authenticator, rateLimiter, resultSigner } = security;
   const store = await SqliteTaskStore.open({ path: config.storePath });
-  const executor = new HttpExecutor({ defaultTimeoutMs: config.httpTargetTimeoutMs });
+  const executor = new HttpExecutor({ defaultTimeoutMs: config.httpTargetTimeoutMs, allow: config.targetAllow });
   let http: HttpTransport | undefined;
   let amqp: AmqpTransport | undefined;
   const channels: ResultChannel[] = [forwardingChannel('ws', () => required(http).resultChannel)];
@@ -64,6 +81,8 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
   scheduler.on('misfire', (event) => logger.warn(event, 'missed fires'));
   const handler = new RequestHandler(scheduler, {
     onInternalError: (error) => logger.error({ err: error }, 'request failed inside the scheduler'),
+    ...(authenticator ? { authenticator } : {}),
+    ...(rateLimiter ? { rateLimiter } : {}),
   });
 
   http = new HttpTransport({
@@ -77,6 +96,10 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
     restDeliverTo: config.amqp ? ['amqp'] : [],
     metrics: config.metrics,
     readiness: () => (amqp ? { amqp: amqp.connected } : {}),
+    bodyLimit: config.maxMessageBytes,
+    ...(authenticator ? { authenticator } : {}),
+    ...(rateLimiter ? { rateLimiter } : {}),
+    resultSigner,
   });
   if (config.amqp) {
     amqp = new AmqpTransport({
@@ -84,6 +107,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
       requestQueue: config.amqp.requestQueue,
       resultExchange: config.amqp.resultExchange,
       prefetch: config.amqp.prefetch,
+      maxMessageBytes: config.maxMessageBytes,
       logger: logger.child({ channel: 'amqp' }),
       handle: async (request) => {
         const reply: Reply = await handler.handle(request.body, {
@@ -92,7 +116,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
         });
         return { reply, deadLetter: !reply.ok && REFUSALS.has(reply.error.code) };
       },
-      toResultMessage: (result) => resultMessageOf(scheduler, result),
+      toResultMessage: (result) => resultMessageOf(scheduler, result, resultSigner),
     });
   }
 
@@ -100,7 +124,10 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
     await scheduler.start();
     const { url } = await http.start();
     await amqp?.start();
-    logger.info({ url, amqp: config.amqp !== undefined, store: config.storePath }, 'br-schedule serving');
+    logger.info(
+      { url, amqp: config.amqp !== undefined, store: config.storePath, auth: config.auth.mode },
+      'br-schedule serving',
+    );
     return {
       scheduler,
       url,

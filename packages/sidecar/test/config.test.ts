@@ -27,10 +27,13 @@ function configError(env: NodeJS.ProcessEnv, cwd = workdir()): ConfigError {
   throw new Error('loadConfig did not throw');
 }
 
+/** Authentication switched off by name, as these tests run on the loopback default host. */
+const OFF = { SCHEDULER_AUTH: 'off' } as const;
+
 describe('loadConfig', () => {
   it('fills every default, and freezes the result', () => {
     const cwd = workdir();
-    const config = loadConfig({ PATH: '/usr/bin', HOME: '/root' }, { cwd });
+    const config = loadConfig({ PATH: '/usr/bin', HOME: '/root', SCHEDULER_AUTH_KEYS: 'keys' }, { cwd });
     expect(config).toEqual({
       envFile: undefined,
       http: { host: '127.0.0.1', port: 8080 },
@@ -42,8 +45,13 @@ describe('loadConfig', () => {
       concurrency: 100,
       shutdownTimeoutMs: 30_000,
       httpTargetTimeoutMs: 30_000,
+      targetAllow: [],
       runRetention: 100,
       metrics: true,
+      auth: { mode: 'signed', keys: join(cwd, 'keys'), admins: [], windowMs: 300_000 },
+      signingKeyPath: join(cwd, 'data', 'scheduler-signing-key.pem'),
+      rateLimits: { requester: { perSecond: 1000, burst: 2000 }, source: { perSecond: 2000, burst: 4000 } },
+      maxMessageBytes: 1_048_576,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.http)).toBe(true);
@@ -65,6 +73,14 @@ describe('loadConfig', () => {
         SCHEDULER_HTTP_TIMEOUT_MS: '600000',
         SCHEDULER_RUN_RETENTION: '7',
         SCHEDULER_METRICS: 'false',
+        SCHEDULER_AUTH_KEYS: '/etc/br-schedule/keys.json',
+        SCHEDULER_AUTH_ADMINS: ' 0F8C2A4E-3B1D-4C5E-9A7B-1C2D3E4F5A6B ,',
+        SCHEDULER_AUTH_WINDOW_SECONDS: '60',
+        SCHEDULER_SIGNING_KEY: '/run/secrets/signing.pem',
+        SCHEDULER_RATE_REQUESTER_PER_SECOND: '0',
+        SCHEDULER_RATE_SOURCE_PER_SECOND: '50',
+        SCHEDULER_RATE_SOURCE_BURST: '5',
+        SCHEDULER_MAX_MESSAGE_BYTES: '4096',
       },
       { cwd: workdir() },
     );
@@ -84,6 +100,15 @@ describe('loadConfig', () => {
       httpTargetTimeoutMs: 600_000,
       runRetention: 7,
       metrics: false,
+      auth: {
+        mode: 'signed',
+        keys: '/etc/br-schedule/keys.json',
+        admins: ['0f8c2a4e-3b1d-4c5e-9a7b-1c2d3e4f5a6b'],
+        windowMs: 60_000,
+      },
+      signingKeyPath: '/run/secrets/signing.pem',
+      rateLimits: { source: { perSecond: 50, burst: 5 } },
+      maxMessageBytes: 4096,
     });
     expect(loggableConfig(config).amqp).toMatchObject({ url: 'amqps://user:***@broker.example:5671/vhost' });
   });
@@ -142,7 +167,7 @@ describe('loadConfig', () => {
   });
 
   it('treats an empty value as unset', () => {
-    const config = loadConfig({ SCHEDULER_AMQP_URL: '', SCHEDULER_HTTP_PORT: '' }, { cwd: workdir() });
+    const config = loadConfig({ ...OFF, SCHEDULER_AMQP_URL: '', SCHEDULER_HTTP_PORT: '' }, { cwd: workdir() });
     expect(config.amqp).toBeUndefined();
     expect(config.http.port).toBe(8080);
   });
@@ -157,14 +182,14 @@ describe('the .env file', () => {
 
   it('is read from the working directory by default', () => {
     const cwd = workdir(`${file.join('\n')}\nOTHER_TOOL_SETTING=whatever\n`);
-    const config = loadConfig({}, { cwd });
+    const config = loadConfig(OFF, { cwd });
     expect(config.envFile).toBe(join(cwd, '.env'));
     expect(config.http.port).toBe(9000);
     expect(config.timezone).toBe('Europe/London');
   });
 
   it('loses to the real environment', () => {
-    const config = loadConfig({ SCHEDULER_HTTP_PORT: '7000' }, { cwd: workdir(file.join('\n')) });
+    const config = loadConfig({ ...OFF, SCHEDULER_HTTP_PORT: '7000' }, { cwd: workdir(file.join('\n')) });
     expect(config.http.port).toBe(7000);
     expect(config.timezone).toBe('Europe/London');
   });
@@ -172,28 +197,58 @@ describe('the .env file', () => {
   it('is the one SCHEDULER_ENV_FILE names, relative to the working directory', () => {
     const cwd = workdir('SCHEDULER_HTTP_PORT=1');
     writeFileSync(join(cwd, 'prod.env'), 'SCHEDULER_HTTP_PORT=2\n');
-    expect(loadConfig({ SCHEDULER_ENV_FILE: 'prod.env' }, { cwd }).http.port).toBe(2);
-    expect(loadConfig({}, { cwd, envFile: false }).http.port).toBe(8080);
+    expect(loadConfig({ ...OFF, SCHEDULER_ENV_FILE: 'prod.env' }, { cwd }).http.port).toBe(2);
+    expect(loadConfig(OFF, { cwd, envFile: false }).http.port).toBe(8080);
   });
 
   it('must exist when named, and may not name another file', () => {
     const cwd = workdir('SCHEDULER_ENV_FILE=other.env\n');
-    expect(configError({ SCHEDULER_ENV_FILE: 'missing.env' }, cwd).issues).toEqual([
+    expect(configError({ ...OFF, SCHEDULER_ENV_FILE: 'missing.env' }, cwd).issues).toEqual([
       { variable: 'SCHEDULER_ENV_FILE', message: `cannot read the env file ${join(cwd, 'missing.env')}: no such file` },
     ]);
-    expect(configError({}, cwd).issues).toEqual([
+    expect(configError(OFF, cwd).issues).toEqual([
       { variable: 'SCHEDULER_ENV_FILE', message: `set in ${join(cwd, '.env')}: it is read from the environment only` },
     ]);
   });
 
   it('says which file a bad value came from, and refuses its unknown variables too', () => {
     const cwd = workdir('SCHEDULER_CONCURRENCY=many\nSCHEDULER_CONCURENCY=5\n');
-    expect(configError({}, cwd).issues).toEqual([
+    expect(configError(OFF, cwd).issues).toEqual([
       {
         variable: 'SCHEDULER_CONCURRENCY',
         message: `expected an integer 1-100000, got "many" (from ${join(cwd, '.env')})`,
       },
       { variable: 'SCHEDULER_CONCURENCY', message: 'unknown variable (did you mean SCHEDULER_CONCURRENCY?)' },
     ]);
+  });
+});
+
+describe('authentication settings', () => {
+  it('is on by default, and then needs the keys', () => {
+    const error = configError({});
+    expect(error.issues).toEqual([
+      { variable: 'SCHEDULER_AUTH_KEYS', message: expect.stringContaining('required while SCHEDULER_AUTH is signed') },
+    ]);
+  });
+
+  it.each(['127.0.0.1', '127.9.8.7', '::1', 'localhost'])('may be switched off on the loopback host %s', (host) => {
+    expect(loadConfig({ SCHEDULER_AUTH: 'off', SCHEDULER_HTTP_HOST: host }, { cwd: workdir() }).auth).toEqual({
+      mode: 'off',
+    });
+  });
+
+  it.each(['0.0.0.0', '10.1.2.3', '::', 'scheduler.internal'])('may not be switched off on %s', (host) => {
+    const error = configError({ SCHEDULER_AUTH: 'off', SCHEDULER_HTTP_HOST: host });
+    expect(error.issues).toEqual([
+      {
+        variable: 'SCHEDULER_AUTH',
+        message: `off is allowed only with a loopback SCHEDULER_HTTP_HOST (127.0.0.1, ::1, localhost), not ${host}`,
+      },
+    ]);
+  });
+
+  it('refuses admins that are not requester ids, and unknown modes', () => {
+    const error = configError({ SCHEDULER_AUTH: 'none', SCHEDULER_AUTH_ADMINS: 'root' });
+    expect(error.issues.map((i) => i.variable)).toEqual(['SCHEDULER_AUTH', 'SCHEDULER_AUTH_ADMINS']);
   });
 });

@@ -83,6 +83,7 @@ export class AmqpTransport extends EventEmitter<AmqpTransportEvents> {
         const consumer = new RequestConsumer({
           channel,
           queue: resolved.requestQueue,
+          maxMessageBytes: resolved.maxMessageBytes,
           handle: resolved.handle,
           logger,
           sendReply: (replyTo, correlationId, content) => this.sendReply(replyTo, correlationId, content),

@@ -8,19 +8,22 @@ export interface AmqpErrorReply {
   readonly ok: false;
   readonly error: {
     /** Codes of the contract's list, so the two cannot drift apart. */
-    readonly code: Extract<WireErrorCode, 'MALFORMED_MESSAGE' | 'INTERNAL'>;
+    readonly code: Extract<WireErrorCode, 'MALFORMED_MESSAGE' | 'MESSAGE_TOO_LARGE' | 'INTERNAL'>;
     readonly message: string;
     readonly issues?: readonly { readonly path: string; readonly message: string }[];
   };
 }
 
-/** The reply to a body that is not a UTF-8 JSON object. */
-export function malformedReply(reason: string): AmqpErrorReply {
+/** The reply to a body that is not a UTF-8 JSON object, or is too large to read. */
+export function malformedReply(
+  reason: string,
+  code: 'MALFORMED_MESSAGE' | 'MESSAGE_TOO_LARGE' = 'MALFORMED_MESSAGE',
+): AmqpErrorReply {
   return {
     ok: false,
     error: {
-      code: 'MALFORMED_MESSAGE',
-      message: `malformed request: ${reason}`,
+      code,
+      message: `${code === 'MALFORMED_MESSAGE' ? 'malformed request' : 'request refused'}: ${reason}`,
       issues: [{ path: '', message: reason }],
     },
   };

@@ -24,6 +24,12 @@ export interface AmqpTransportOptions {
   readonly deadLetterExchange?: string;
   /** Requests handled at once: the consumer's unacknowledged-message limit (AMQP `basic.qos`), 1 to 65535. @default 256 */
   readonly prefetch?: number;
+  /**
+   * The largest request body read; a bigger one is answered MESSAGE_TOO_LARGE and dead-lettered
+   * unread. (The broker has its own, larger limit: `max_message_size`, 128 MiB by default.)
+   * @default 1048576 (1 MiB)
+   */
+  readonly maxMessageBytes?: number;
   /** The `name` of {@link AmqpTransport.resultChannel}, stored with each outbox entry. @default 'amqp' */
   readonly channelName?: string;
   /**
@@ -59,6 +65,7 @@ export interface ResolvedAmqpTransportOptions {
   readonly deadLetterQueue: string;
   readonly deadLetterExchange: string;
   readonly prefetch: number;
+  readonly maxMessageBytes: number;
   readonly channelName: string;
   readonly connectionName: string;
   readonly publishWaitMs: number;
@@ -109,6 +116,8 @@ export function resolveAmqpTransportOptions(options: AmqpTransportOptions): Reso
   checkName(issues, 'deadLetterExchange', deadLetterExchange);
   const prefetch = options.prefetch ?? 256;
   checkInteger(issues, 'prefetch', prefetch, 1, 65_535);
+  const maxMessageBytes = options.maxMessageBytes ?? 1_048_576;
+  checkInteger(issues, 'maxMessageBytes', maxMessageBytes, 1024, 134_217_728);
   const channelName = options.channelName ?? 'amqp';
   if (typeof channelName !== 'string' || channelName === '') {
     issues.push({ path: 'channelName', message: `expected a non-empty string, got ${JSON.stringify(channelName)}` });
@@ -136,6 +145,7 @@ export function resolveAmqpTransportOptions(options: AmqpTransportOptions): Reso
     deadLetterQueue,
     deadLetterExchange,
     prefetch,
+    maxMessageBytes,
     channelName,
     connectionName,
     publishWaitMs,

@@ -8,6 +8,8 @@ export interface RequestConsumerOptions {
   /** The channel the consumer runs on; its deliveries are acked on it. */
   readonly channel: Channel;
   readonly queue: string;
+  /** Bodies larger than this are refused unread. */
+  readonly maxMessageBytes: number;
   readonly handle: (request: AmqpRequest) => Promise<AmqpReply>;
   /** Publishes a reply to `replyTo`; resolves on the broker's confirm. */
   readonly sendReply: (replyTo: string, correlationId: string | undefined, content: Buffer) => Promise<void>;
@@ -85,13 +87,13 @@ export class RequestConsumer {
       deliveryTag: message.fields.deliveryTag,
       redelivered: message.fields.redelivered,
     };
-    const parsed = parseDelivery(message);
+    const parsed = parseDelivery(message, this.options.maxMessageBytes);
     let outcome: Outcome;
     if (parsed.ok) {
       outcome = await this.decide(parsed.request, context);
     } else {
       logger.warn({ ...context, reason: parsed.reason }, 'malformed AMQP request; dead-lettering it');
-      outcome = { reply: malformedReply(parsed.reason), deadLetter: true };
+      outcome = { reply: malformedReply(parsed.reason, parsed.code), deadLetter: true };
     }
     if (!this.channelOpen) {
       // The delivery can no longer be acked, so the broker redelivers it; that delivery replies.

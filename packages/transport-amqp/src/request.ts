@@ -32,7 +32,7 @@ export interface AmqpReply {
 /** A delivery decoded: the request, or why it is malformed. */
 export type ParsedDelivery =
   | { readonly ok: true; readonly request: AmqpRequest }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: false; readonly reason: string; readonly code: 'MALFORMED_MESSAGE' | 'MESSAGE_TOO_LARGE' };
 
 // `fatal`: a body that is not UTF-8 is malformed, not silently patched with U+FFFD.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -43,22 +43,29 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** Decodes a delivery's body (UTF-8 JSON, which must be an object) and its properties. */
-export function parseDelivery(message: ConsumeMessage): ParsedDelivery {
+function malformed(reason: string): ParsedDelivery {
+  return { ok: false, reason, code: 'MALFORMED_MESSAGE' };
+}
+
+/** Decodes a delivery's body (UTF-8 JSON, which must be an object, of at most `maxBytes`) and its properties. */
+export function parseDelivery(message: ConsumeMessage, maxBytes: number): ParsedDelivery {
+  if (message.content.length > maxBytes) {
+    return { ok: false, reason: `the body is larger than ${maxBytes} bytes`, code: 'MESSAGE_TOO_LARGE' };
+  }
   let text: string;
   try {
     text = utf8.decode(message.content);
   } catch {
-    return { ok: false, reason: 'the body is not valid UTF-8' };
+    return malformed('the body is not valid UTF-8');
   }
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (error) {
-    return { ok: false, reason: `the body is not valid JSON: ${(error as Error).message}` };
+    return malformed(`the body is not valid JSON: ${(error as Error).message}`);
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { ok: false, reason: `expected a JSON object, got ${describe(body)}` };
+    return malformed(`expected a JSON object, got ${describe(body)}`);
   }
   const properties = message.properties;
   return {

@@ -58,8 +58,11 @@ export class HttpTransport {
     this.options = resolveHttpServerOptions(options);
     this.resultChannel = this.options.resultChannel;
     const logger = this.options.logger;
+    const { authenticator, rateLimiter } = this.options;
     this.handler = new RequestHandler(this.options.scheduler, {
       onInternalError: (error) => logger?.error({ err: error }, 'request failed inside the scheduler'),
+      ...(authenticator === undefined ? {} : { authenticator }),
+      ...(rateLimiter === undefined ? {} : { rateLimiter }),
     });
     this.metrics = this.options.metrics
       ? new SchedulerMetrics(this.options.scheduler, {
@@ -142,7 +145,9 @@ export class HttpTransport {
       keepaliveMs: options.keepaliveMs,
       logger: app.log,
     });
-    this.resultChannel.useMessageBuilder((result) => resultMessageOf(this.options.scheduler, result));
+    this.resultChannel.useMessageBuilder((result) =>
+      resultMessageOf(this.options.scheduler, result, this.options.resultSigner),
+    );
     this.resultChannel.open();
     this.metrics?.attach();
     try {

@@ -11,7 +11,11 @@ export interface OpenApiDocument {
   readonly openapi: '3.1.0';
   readonly info: { readonly title: string; readonly version: string; readonly description: string };
   readonly paths: Record<string, Record<string, JsonSchema>>;
-  readonly components: { readonly schemas: Record<string, JsonSchema> };
+  readonly components: {
+    readonly schemas: Record<string, JsonSchema>;
+    readonly securitySchemes: Record<string, JsonSchema>;
+  };
+  readonly security: ReadonlyArray<Record<string, readonly string[]>>;
 }
 
 const REF_PREFIX = '#/components/schemas/';
@@ -110,8 +114,19 @@ function restSchemas(wire: Record<string, JsonSchema>): Record<string, JsonSchem
           },
         },
         instance: { type: 'string' },
+        retry_after_ms: { type: 'integer', description: 'RATE_LIMITED: ms until the request would be taken.' },
       },
       required: ['type', 'title', 'status', 'detail', 'code', 'issues'],
+    },
+    SchedulerKey: {
+      type: 'object',
+      description: 'The public half of the key the scheduler signs results with (docs/security.md).',
+      properties: {
+        algorithm: { const: 'ed25519' },
+        public_key_pem: { type: 'string', description: 'SPKI PEM.' },
+        public_key: { type: 'string', description: 'The raw 32 bytes, base64.' },
+      },
+      required: ['algorithm', 'public_key_pem', 'public_key'],
     },
     Health: { type: 'object', properties: { status: { const: 'ok' } }, required: ['status'] },
     Readiness: {
@@ -130,9 +145,12 @@ const problemContent = { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } };
 
 const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: 'Invalid request: INVALID_ARGUMENT, SCHEDULE_INVALID, MALFORMED_MESSAGE; `issues` name the fields.',
+  401: 'UNAUTHENTICATED, SIGNATURE_INVALID, REQUEST_EXPIRED or REQUEST_REPLAYED: see docs/security.md.',
+  403: 'FORBIDDEN (a task for another requester) or TARGET_FORBIDDEN (the uri is outside the allow-list).',
+  429: 'RATE_LIMITED: retry after the Retry-After header (seconds).',
   404: 'TASK_NOT_FOUND (also when `requester_id` is given and the task is another requester’s).',
   409: 'TASK_CONFLICT (the id or Idempotency-Key names a different task) or TASK_NOT_ACTIVE.',
-  413: 'PAYLOAD_TOO_LARGE: the body is over the limit (1 MiB by default).',
+  413: 'MESSAGE_TOO_LARGE: the body is over the limit (1 MiB by default).',
   415: 'UNSUPPORTED_MEDIA_TYPE: bodies are application/json.',
   422: 'SCHEDULE_SEARCH_LIMIT: the schedule is valid but its fires cannot be found.',
   500: 'INTERNAL.',
@@ -141,7 +159,7 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
 
 function errorResponses(statuses: readonly number[]): Record<string, JsonSchema> {
   const out: Record<string, JsonSchema> = {};
-  for (const status of [...new Set([400, ...statuses, 500, 503])].sort()) {
+  for (const status of [...new Set([400, 401, 429, ...statuses, 500, 503])].sort()) {
     out[String(status)] = { description: ERROR_DESCRIPTIONS[status] ?? 'Error.', content: problemContent };
   }
   return out;
@@ -223,6 +241,17 @@ function systemPaths(metrics: boolean): Record<string, Record<string, JsonSchema
         },
       },
     },
+    '/v1/keys/scheduler': {
+      get: {
+        operationId: 'schedulerKey',
+        summary:
+          'The public key results are signed with. Distribute it to clients out of band; fetched here it is trust on first use.',
+        responses: {
+          '200': { description: 'The key.', content: json(ref('SchedulerKey')) },
+          '404': { description: 'ROUTE_NOT_FOUND: this server signs no results.', content: problemContent },
+        },
+      },
+    },
     '/openapi.json': {
       get: {
         operationId: 'openApi',
@@ -253,6 +282,27 @@ function systemPaths(metrics: boolean): Record<string, Record<string, JsonSchema
   return paths;
 }
 
+/** Health, metrics, documents and keys need no signature (the WebSocket's messages carry their own). */
+function unsigned(paths: Record<string, Record<string, JsonSchema>>): Record<string, Record<string, JsonSchema>> {
+  return Object.fromEntries(
+    Object.entries(paths).map(([path, operations]) => [
+      path,
+      Object.fromEntries(Object.entries(operations).map(([method, op]) => [method, { ...op, security: [] }])),
+    ]),
+  );
+}
+
+const SIGNATURE_HEADER_DOCS: ReadonlyArray<readonly [string, string, string]> = [
+  ['requesterId', 'X-Br-Requester-Id', 'The requester (UUID) whose key signed the request.'],
+  ['timestamp', 'X-Br-Timestamp', 'RFC 3339; refused outside now ± the window (5 min by default).'],
+  ['nonce', 'X-Br-Nonce', '16-128 characters of A-Z a-z 0-9 _ -, never reused.'],
+  [
+    'signature',
+    'X-Br-Signature',
+    'base64 Ed25519 or HMAC-SHA256 over "br-schedule/http/v1", method, target, requester, timestamp, nonce and hex SHA-256 of the body, one per line (docs/security.md).',
+  ],
+];
+
 /**
  * The OpenAPI 3.1 document of the HTTP API, made from the contract's JSON Schemas (the ones the
  * server validates with) and the route table (the one it routes with).
@@ -273,7 +323,17 @@ export function buildOpenApiDocument(options: { readonly metrics: boolean }): Op
         'Tasks that call an HTTP API on a calendar. Every operation is also a contract message over AMQP and ' +
         'WebSocket, validated and answered alike. Errors are application/problem+json with a stable `code`.',
     },
-    paths: { ...paths, ...systemPaths(options.metrics) },
-    components: { schemas: { ...wire, ...restSchemas(wire) } },
+    paths: { ...paths, ...unsigned(systemPaths(options.metrics)) },
+    components: {
+      schemas: { ...wire, ...restSchemas(wire) },
+      // Every /v1 operation is signed when authentication is on (the default of `br-schedule serve`).
+      securitySchemes: Object.fromEntries(
+        SIGNATURE_HEADER_DOCS.map(([name, header, description]) => [
+          name,
+          { type: 'apiKey', in: 'header', name: header, description },
+        ]),
+      ),
+    },
+    security: [Object.fromEntries(SIGNATURE_HEADER_DOCS.map(([name]) => [name, []]))],
   };
 }

@@ -1,4 +1,5 @@
 import type { Scheduler } from '@br-sdk/schedule';
+import type { RateLimiter, RequestAuthenticator, ResultSigner } from '@br-sdk/schedule/security';
 import type { FastifyBaseLogger } from 'fastify';
 import { type HttpOptionIssue, HttpOptionsError } from './errors.ts';
 import { WebSocketResultChannel } from './ws-result-channel.ts';
@@ -39,6 +40,16 @@ export interface HttpServerOptions {
   readonly bodyLimit?: number;
   /** How often each WebSocket peer is pinged, in ms; one that has not answered the previous ping is dropped. @default 30000 */
   readonly keepaliveMs?: number;
+  /**
+   * Checks every request's signature (REST: the X-Br-* headers; WebSocket: the message) and keeps
+   * each requester to its own tasks. Share one with the other channels, so a nonce used on one
+   * cannot be replayed on another. @default none: requests are not authenticated
+   */
+  readonly authenticator?: RequestAuthenticator;
+  /** Rate limits per requester and per peer address (HTTP 429 with Retry-After). @default none */
+  readonly rateLimiter?: RateLimiter;
+  /** Signs the results sent to WebSocket subscribers. @default none: `scheduler_signature` is null */
+  readonly resultSigner?: ResultSigner;
 }
 
 /** {@link HttpServerOptions} with every default filled in. */
@@ -54,6 +65,9 @@ export interface ResolvedHttpServerOptions {
   readonly metrics: boolean;
   readonly bodyLimit: number;
   readonly keepaliveMs: number;
+  readonly authenticator: RequestAuthenticator | undefined;
+  readonly rateLimiter: RateLimiter | undefined;
+  readonly resultSigner: ResultSigner | undefined;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -117,5 +131,8 @@ export function resolveHttpServerOptions(options: HttpServerOptions): ResolvedHt
     metrics,
     bodyLimit,
     keepaliveMs,
+    authenticator: options.authenticator,
+    rateLimiter: options.rateLimiter,
+    resultSigner: options.resultSigner,
   };
 }

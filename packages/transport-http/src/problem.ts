@@ -11,7 +11,6 @@ export const HTTP_PROBLEM_CODES = [
   'ROUTE_NOT_FOUND',
   'METHOD_NOT_ALLOWED',
   'UNSUPPORTED_MEDIA_TYPE',
-  'PAYLOAD_TOO_LARGE',
   'UPGRADE_REQUIRED',
   'NOT_READY',
 ] as const;
@@ -28,6 +27,8 @@ export interface ProblemIssue {
 
 /** An RFC 9457 problem details object, with the scheduler's `code` and `issues` as extension members. */
 export interface Problem {
+  /** RATE_LIMITED: ms until the request would be taken (the Retry-After header says it in seconds). */
+  readonly retry_after_ms?: number;
   /** `https://br-sdk.dev/problems/<code in lower case, dashed>`: stable, one per code. */
   readonly type: string;
   readonly title: string;
@@ -61,11 +62,18 @@ const PROBLEMS: Readonly<Record<ProblemCode, { readonly status: number; readonly
   STORE_FAILURE: { status: 503, title: 'Store failure' },
   STORE_LOCKED: { status: 503, title: 'Store locked' },
   STORE_SCHEMA_UNSUPPORTED: { status: 503, title: 'Store schema unsupported' },
+  UNAUTHENTICATED: { status: 401, title: 'Not authenticated' },
+  SIGNATURE_INVALID: { status: 401, title: 'Invalid signature' },
+  REQUEST_EXPIRED: { status: 401, title: 'Request expired' },
+  REQUEST_REPLAYED: { status: 401, title: 'Request replayed' },
+  FORBIDDEN: { status: 403, title: 'Forbidden' },
+  TARGET_FORBIDDEN: { status: 403, title: 'Target forbidden' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  MESSAGE_TOO_LARGE: { status: 413, title: 'Message too large' },
   INTERNAL: { status: 500, title: 'Internal error' },
   ROUTE_NOT_FOUND: { status: 404, title: 'Route not found' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
-  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
   UPGRADE_REQUIRED: { status: 426, title: 'Upgrade required' },
   NOT_READY: { status: 503, title: 'Not ready' },
 };
@@ -104,9 +112,10 @@ export function problem(
  * unexpected error (a driver's text, say): clients get a generic detail, the log gets the message.
  */
 export function replyProblem(reply: ErrorReply, instance?: string): Problem {
-  const { code, message, issues } = reply.error;
+  const { code, message, issues, retry_after_ms: retryAfterMs } = reply.error;
   const detail = code === 'INTERNAL' ? 'internal error; see the server log' : message;
-  return problem(code, detail, issues, instance);
+  const answer = problem(code, detail, issues, instance);
+  return retryAfterMs === undefined ? answer : { ...answer, retry_after_ms: retryAfterMs };
 }
 
 /**
@@ -118,7 +127,7 @@ export function errorProblem(raised: unknown, bodyLimit: number, instance?: stri
     typeof raised === 'object' && raised !== null ? raised : {};
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return problem('PAYLOAD_TOO_LARGE', `the body is larger than ${bodyLimit} bytes`, [], instance);
+      return problem('MESSAGE_TOO_LARGE', `the body is larger than ${bodyLimit} bytes`, [], instance);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return problem('UNSUPPORTED_MEDIA_TYPE', 'expected Content-Type: application/json', [], instance);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -143,4 +152,20 @@ export function errorProblem(raised: unknown, bodyLimit: number, instance?: stri
     return { ...problem('MALFORMED_MESSAGE', message, [], instance), status };
   }
   return problem('INTERNAL', 'internal error; see the server log', [], instance);
+}
+
+/**
+ * A request Node's HTTP parser refused before Fastify saw it (a bad request line or header, bytes
+ * outside ASCII in the target, conflicting framing, a timeout), as a problem: MALFORMED_MESSAGE
+ * with the status Node would give (400, 408), or MESSAGE_TOO_LARGE (431) for oversized headers.
+ */
+export function parserErrorProblem(raised: unknown): Problem {
+  const code = typeof raised === 'object' && raised !== null ? (raised as { code?: unknown }).code : undefined;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return { ...problem('MALFORMED_MESSAGE', 'the request did not arrive in time'), status: 408 };
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return { ...problem('MESSAGE_TOO_LARGE', 'the request headers are too large'), status: 431 };
+  return problem('MALFORMED_MESSAGE', 'the request is not valid HTTP/1.1', [
+    { path: '', message: 'unparsable request' },
+  ]);
 }

@@ -2,6 +2,7 @@ import type { RequestHandler } from '@br-sdk/schedule/contract';
 import type { FastifyInstance } from 'fastify';
 import { problem, replyProblem } from './problem.ts';
 import { buildMessage } from './request-message.ts';
+import { signedRequestOf } from './request-signature.ts';
 import { REST_ROUTES, successBody } from './routes.ts';
 import { pathOf, sendProblem } from './send-problem.ts';
 
@@ -20,6 +21,12 @@ export function registerRestRoutes(
       url: route.path,
       handler: async (request, reply) => {
         const instance = pathOf(request.url);
+        // A signed request is checked first (the signature covers the HTTP request, not a message),
+        // and the handler takes the principal as given; otherwise the handler limits the source.
+        const admitted = handler.authenticating ? handler.admitSigned(signedRequestOf(request), request.ip) : undefined;
+        if (admitted !== undefined && 'error' in admitted) {
+          return sendProblem(reply, replyProblem(admitted.error, instance));
+        }
         const built = buildMessage(route, {
           params: request.params as Record<string, string | undefined>,
           query: request.query as Record<string, unknown>,
@@ -33,6 +40,7 @@ export function registerRestRoutes(
         const answer = await handler.handle(built.message, {
           deliverTo: restDeliverTo,
           ...(built.idempotencyKey === undefined ? {} : { idempotencyKey: built.idempotencyKey }),
+          ...(admitted?.principal === undefined ? { source: request.ip } : { principal: admitted.principal }),
         });
         if (!answer.ok) {
           if (answer.error.code === 'INTERNAL') request.log.error({ reply: answer }, 'request failed');

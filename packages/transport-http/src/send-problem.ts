@@ -3,6 +3,8 @@ import { PROBLEM_CONTENT_TYPE, type Problem } from './problem.ts';
 
 /** Answers with a problem document (serialized here: Fastify only serializes objects for JSON types it knows). */
 export function sendProblem(reply: FastifyReply, answer: Problem): FastifyReply {
+  if (answer.retry_after_ms !== undefined)
+    reply.header('retry-after', Math.max(1, Math.ceil(answer.retry_after_ms / 1000)));
   return reply.code(answer.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(answer));
 }
 

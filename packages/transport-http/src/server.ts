@@ -1,8 +1,12 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { RequestHandler } from '@br-sdk/schedule/contract';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { drainBody } from './drain-body.ts';
 import type { SchedulerMetrics } from './metrics.ts';
 import type { ResolvedHttpServerOptions } from './options.ts';
-import { errorProblem, problem } from './problem.ts';
+import { errorProblem, PROBLEM_CONTENT_TYPE, parserErrorProblem, problem } from './problem.ts';
+import { rawBodies } from './request-signature.ts';
 import { registerRestRoutes } from './rest-routes.ts';
 import { pathOf, sendProblem } from './send-problem.ts';
 import { registerSystemRoutes } from './system-routes.ts';
@@ -36,6 +40,48 @@ function patternOf(path: string): RegExp {
 }
 
 /**
+ * Answers a request the HTTP parser refused with a problem document, and closes the connection (the
+ * parser cannot find where the next request would start). A reset connection has nobody to answer.
+ */
+function answerParserError(error: ParserError, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (!socket.writable) {
+    socket.destroy(error);
+    return;
+  }
+  const answer = parserErrorProblem(error);
+  const body = JSON.stringify(answer);
+  // end(), not write() then destroy(): destroying at once can drop the answer before it is sent.
+  // The answer to a HEAD has no content (its client would read the body as the next response).
+  socket.end(
+    `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\nConnection: close\r\n` +
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
+      (failedOnHead(error) ? '' : body),
+  );
+  // A peer that never reads must not hold the socket open.
+  setTimeout(() => socket.destroy(), PARSER_ERROR_LINGER_MS).unref();
+}
+
+const PARSER_ERROR_LINGER_MS = 5000;
+
+/** What Node's HTTP parser attaches to its errors: the chunk it was parsing, and where in it it failed. */
+type ParserError = Error & { code?: string; rawPacket?: unknown; bytesParsed?: unknown };
+
+/**
+ * Whether the parser failed in the request line of a HEAD. The chunk may start with the end of the
+ * previous request's body, so the request line is looked for just before where parsing stopped.
+ */
+function failedOnHead(error: ParserError): boolean {
+  const packet = error.rawPacket;
+  if (!Buffer.isBuffer(packet)) return false;
+  const at = typeof error.bytesParsed === 'number' ? Math.min(error.bytesParsed, packet.length) : packet.length;
+  const before = packet.subarray(Math.max(0, at - 8192), at).toString('latin1');
+  const line = before.slice(before.lastIndexOf('\n') + 1);
+  const method = line.lastIndexOf('HEAD ');
+  return method >= 0 && !line.slice(method).includes(' HTTP/');
+}
+
+/**
  * The Fastify application: JSON bodies only (an empty body reads as none), every error and unknown
  * route or method as problem+json, request counting for the metrics, and the routes.
  */
@@ -51,6 +97,9 @@ export function createApp(context: AppContext): { app: FastifyInstance; routes: 
     routerOptions: { maxParamLength: 256 },
     // Fastify's own answer while closing is not a problem document; the onRequest hook below gives one.
     return503OnClosing: false,
+    // Fastify's own answer is JSON that is not a problem document, and leaves the connection
+    // looking reusable though it closes it.
+    clientErrorHandler: answerParserError,
     frameworkErrors: (error, request, reply) => {
       sendProblem(reply, errorProblem(error, options.bodyLimit, pathOf(request.url)));
     },
@@ -74,9 +123,11 @@ export function createApp(context: AppContext): { app: FastifyInstance; routes: 
 
   app.removeAllContentTypeParsers();
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    rawBodies.set(request, bytes);
     // A POST to an action route (pause, trigger) may come with a JSON content type and no body.
-    const text = typeof body === 'string' ? body : body.toString('utf8');
+    const text = bytes.toString('utf8');
     if (text === '') done(null, undefined);
     // Fastify's parser (it refuses __proto__ and constructor.prototype keys) is synchronous and calls done.
     else void parseJson(request, text, done);
@@ -86,6 +137,12 @@ export function createApp(context: AppContext): { app: FastifyInstance; routes: 
     const answer = errorProblem(error, options.bodyLimit, pathOf(request.url));
     if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, answer);
+  });
+
+  // A body not read (over the limit, or sent on a route that takes none) may still be arriving:
+  // take it in before answering, or closing the connection under it resets the answer away.
+  app.addHook('onSend', async (request) => {
+    if (!request.raw.complete) await drainBody(request.raw);
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -113,6 +170,7 @@ export function createApp(context: AppContext): { app: FastifyInstance; routes: 
     metrics,
     openapi: context.openapi,
     wsPath: WS_PATH,
+    schedulerKey: options.resultSigner?.published(),
   });
   return { app, routes };
 }

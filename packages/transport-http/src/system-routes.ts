@@ -1,4 +1,5 @@
 import type { Scheduler } from '@br-sdk/schedule';
+import type { PublishedKey } from '@br-sdk/schedule/security';
 import type { FastifyInstance } from 'fastify';
 import type { SchedulerMetrics } from './metrics.ts';
 import type { ReadinessCheck } from './options.ts';
@@ -14,6 +15,8 @@ export interface SystemRoutesContext {
   /** The OpenAPI document, serialized once at start. */
   readonly openapi: string;
   readonly wsPath: string;
+  /** The scheduler's published result-signing key; undefined when results are not signed. */
+  readonly schedulerKey: PublishedKey | undefined;
 }
 
 /**
@@ -53,6 +56,9 @@ export function registerSystemRoutes(app: FastifyInstance, context: SystemRoutes
       return reply.type(contentType).send(body);
     });
   }
+
+  const { schedulerKey } = context;
+  if (schedulerKey) app.get('/v1/keys/scheduler', async () => schedulerKey);
 
   app.get('/openapi.json', async (_request, reply) => reply.type('application/json').send(context.openapi));
 

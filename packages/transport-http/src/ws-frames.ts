@@ -5,10 +5,16 @@ import type { ErrorBody, Reply, ResultMessage } from '@br-sdk/schedule/contract'
  * (or with `type: 'request'`) is a request message of the contract, answered by a `reply` frame.
  */
 
-/** Client → server: subscribe to a requester's results. */
+/**
+ * Client → server: subscribe to a requester's results. With authentication on, the frame is signed
+ * like a request message (`timestamp`, `nonce`, `requester_signature`), and only the signer's own
+ * results can be subscribed to.
+ */
 export interface SubscribeFrame {
   readonly type: 'subscribe';
   readonly requester_id: string;
+  /** The whole frame as received, `type` included: what its signature covers. */
+  readonly signed: Readonly<Record<string, unknown>>;
 }
 
 /** Client → server: stop receiving a requester's results on this connection. */
@@ -93,7 +99,10 @@ export function readFrame(text: string): ClientFrame | { error: ErrorBody } {
       const { type: _type, ...message } = fields;
       return { type: 'request', message };
     }
-    case 'subscribe':
+    case 'subscribe': {
+      const requesterId = readId(fields, 'requester_id');
+      return typeof requesterId === 'string' ? { type, requester_id: requesterId, signed: fields } : requesterId;
+    }
     case 'unsubscribe': {
       const requesterId = readId(fields, 'requester_id');
       return typeof requesterId === 'string' ? { type, requester_id: requesterId } : requesterId;

@@ -26,10 +26,13 @@ const CLOSE_GRACE_MS = 1000;
 /** One peer: a result sink, and the keepalive flag the next ping round checks. */
 class Connection implements ResultSink {
   readonly socket: WebSocket;
+  /** The peer's address, for the per-source rate limit. */
+  readonly source: string | undefined;
   alive = true;
 
-  constructor(socket: WebSocket) {
+  constructor(socket: WebSocket, source: string | undefined) {
     this.socket = socket;
+    this.source = source;
   }
 
   send(frame: ServerFrame): void {
@@ -119,11 +122,11 @@ export class WebSocketGateway {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path !== this.options.path) refuse(socket, problem('ROUTE_NOT_FOUND', `no WebSocket at ${path}`));
     else if (this.closing || !this.accepting) refuse(socket, problem('NOT_READY', 'the server is stopping'));
-    else this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+    else this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request.socket.remoteAddress));
   };
 
-  private accept(socket: WebSocket): void {
-    const connection = new Connection(socket);
+  private accept(socket: WebSocket, source: string | undefined): void {
+    const connection = new Connection(socket, source);
     this.connections.add(connection);
     socket.on('pong', () => {
       connection.alive = true;
@@ -149,16 +152,29 @@ export class WebSocketGateway {
     switch (frame.type) {
       case 'request': {
         if (!this.accepting) return connection.send(stopping(frame.message));
-        const reply = await this.options.handler.handle(frame.message, { deliverTo: this.options.deliverTo });
+        const reply = await this.options.handler.handle(frame.message, {
+          deliverTo: this.options.deliverTo,
+          ...(connection.source === undefined ? {} : { source: connection.source }),
+        });
         if (!reply.ok && reply.error.code === 'INTERNAL') {
           this.options.logger.error({ reply }, 'WebSocket request failed');
         }
         return connection.send({ type: 'reply', ...reply });
       }
-      case 'subscribe':
+      case 'subscribe': {
+        // A subscription is signed like a request; its signer is the requester subscribed to.
+        const admitted = this.options.handler.authenticating
+          ? this.options.handler.admit(
+              frame.signed,
+              connection.source === undefined ? {} : { source: connection.source },
+            )
+          : undefined;
+        if (admitted !== undefined && 'error' in admitted)
+          return connection.send({ type: 'error', error: admitted.error.error });
         // The acknowledgement goes first: results of the subscription follow it.
         connection.send({ type: 'subscribed', requester_id: frame.requester_id });
         return channel.subscribe(frame.requester_id, connection);
+      }
       case 'unsubscribe':
         channel.unsubscribe(frame.requester_id, connection);
         return connection.send({ type: 'unsubscribed', requester_id: frame.requester_id });

@@ -100,7 +100,7 @@ describe('REST errors as problem+json', () => {
       'UNSUPPORTED_MEDIA_TYPE',
     );
     const big = JSON.stringify({ requester_id: requester(), uri: 'x'.repeat(1_048_576) });
-    expectProblem(await api('POST', '/v1/tasks', big), 413, 'PAYLOAD_TOO_LARGE');
+    expectProblem(await api('POST', '/v1/tasks', big), 413, 'MESSAGE_TOO_LARGE');
   });
 
   it('unknown routes 404, wrong methods 405 with Allow', async () => {

@@ -7,5 +7,6 @@
 #include "br_sdk/schedule/errors.hpp"
 #include "br_sdk/schedule/messages.hpp"
 #include "br_sdk/schedule/results.hpp"
+#include "br_sdk/schedule/signing.hpp"
 #include "br_sdk/schedule/transport.hpp"
 #include "br_sdk/schedule/util.hpp"

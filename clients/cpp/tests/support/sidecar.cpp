@@ -1,5 +1,7 @@
 #include "sidecar.hpp"
 
+#include "helpers.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -7,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -24,8 +27,16 @@ namespace test_support {
 
 namespace {
 
-std::unique_ptr<Sidecar> instance;
+std::unique_ptr<Sidecar> instance, unsigned_instance;
 std::mutex instance_mutex;
+
+void write_file(const std::string& path, const std::string& text, mode_t mode) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) throw std::runtime_error("cannot write " + path);
+  const bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  if (!written) throw std::runtime_error("cannot write " + path);
+}
 
 /// `node` from /usr/local/bin first (Node 24), then the PATH.
 std::string find_node(const std::string& path) {
@@ -39,22 +50,76 @@ std::string find_node(const std::string& path) {
 
 }  // namespace
 
+KeyRing::KeyRing(const std::string& root, int ed25519, int hmac) {
+  namespace bs = br_sdk::schedule;
+  directory_ = root + "/keys";
+  std::filesystem::create_directory(directory_);
+  for (int i = 0; i < ed25519; ++i) {
+    auto signer = std::make_shared<bs::Ed25519Signer>(bs::Ed25519Signer::generate(bs::new_uuid()));
+    pool_.push_back(add(signer, signer->requester_id() + ".pem", signer->public_key_pem()));
+  }
+  for (int i = 0; i < hmac; ++i) {
+    auto signer = std::make_shared<bs::HmacSigner>(bs::HmacSigner::generate(bs::new_uuid()));
+    hmac_pool_.push_back(add(signer, signer->requester_id() + ".hmac", signer->secret_base64() + "\n"));
+  }
+  const auto vector_keys = load_vectors("signing.json")["keys"];
+  auto vectors = std::make_shared<bs::Ed25519Signer>(bs::Ed25519Signer::from_pem(
+      vector_keys["requester_ed25519_private_pem"], vector_keys["requester_id"]));
+  vectors_ = add(vectors, vectors->requester_id() + ".pem", vector_keys["requester_ed25519_public_pem"]);
+  scheduler_.emplace(bs::Ed25519Signer::generate("scheduler"));
+  scheduler_key_file_ = root + "/scheduler-signing-key.pem";
+  write_file(scheduler_key_file_, scheduler_->private_key_pem(), 0600);
+  scheduler_key_.emplace(bs::SchedulerKey::from_pem(scheduler_->public_key_pem()));
+}
+
+KeyRing::SignerPtr KeyRing::add(SignerPtr signer, const std::string& file, const std::string& text) {
+  write_file(directory_ + "/" + file, text, 0644);
+  return signer;
+}
+
+KeyRing::SignerPtr KeyRing::take() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (pool_.empty()) throw std::runtime_error("the key ring ran out of Ed25519 requesters: raise KeyRing's ed25519");
+  auto signer = pool_.back();
+  pool_.pop_back();
+  return signer;
+}
+
+KeyRing::SignerPtr KeyRing::take_hmac() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (hmac_pool_.empty()) throw std::runtime_error("the key ring ran out of HMAC requesters: raise KeyRing's hmac");
+  auto signer = hmac_pool_.back();
+  hmac_pool_.pop_back();
+  return signer;
+}
+
 Sidecar& Sidecar::shared() {
   std::lock_guard<std::mutex> lock(instance_mutex);
-  if (!instance) instance.reset(new Sidecar());
+  if (!instance) instance.reset(new Sidecar(Auth::Signed));
   return *instance;
+}
+
+Sidecar& Sidecar::shared_unsigned() {
+  std::lock_guard<std::mutex> lock(instance_mutex);
+  if (!unsigned_instance) unsigned_instance.reset(new Sidecar(Auth::Off));
+  return *unsigned_instance;
 }
 
 void Sidecar::stop_shared() {
   std::lock_guard<std::mutex> lock(instance_mutex);
   instance.reset();
+  unsigned_instance.reset();
 }
 
-Sidecar::Sidecar() {
+Sidecar::Sidecar(Auth auth, const std::vector<std::string>& extra_env) : auth_(auth) {
   prefix_ = "br.cpp.test." + std::to_string(getpid()) + "." + br_sdk::schedule::new_uuid().substr(0, 8);
   char dir_template[] = "/tmp/br-cpp-sidecar-XXXXXX";
   if (mkdtemp(dir_template) == nullptr) throw std::runtime_error("mkdtemp failed");
-  data_dir_ = dir_template;
+  root_dir_ = dir_template;
+  data_dir_ = root_dir_ + "/data";
+  std::filesystem::create_directory(data_dir_);
+  keys_ = std::make_unique<KeyRing>(root_dir_);
+  if (signing()) default_signer_ = keys_->take();
 
   const char* parent_path = std::getenv("PATH");
   const std::string path = "/usr/local/bin:" + std::string(parent_path ? parent_path : "/usr/bin:/bin");
@@ -66,7 +131,20 @@ Sidecar::Sidecar() {
       "SCHEDULER_AMQP_URL=" + amqp_url(),
       "SCHEDULER_AMQP_REQUEST_QUEUE=" + prefix_ + ".requests",
       "SCHEDULER_AMQP_RESULT_EXCHANGE=" + prefix_ + ".results",
+      "SCHEDULER_SIGNING_KEY=" + keys_->scheduler_key_file(),
   };
+  if (signing()) {
+    env.push_back("SCHEDULER_AUTH=signed");
+    env.push_back("SCHEDULER_AUTH_KEYS=" + keys_->directory());
+  } else {
+    env.push_back("SCHEDULER_AUTH=off");
+  }
+  for (const auto& entry : extra_env) {  // a test's own value replaces the one above
+    const std::string name = entry.substr(0, entry.find('=') + 1);
+    env.erase(std::remove_if(env.begin(), env.end(), [&](const std::string& e) { return e.rfind(name, 0) == 0; }),
+              env.end());
+    env.push_back(entry);
+  }
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const std::string text = *entry;
     if (text.rfind("SCHEDULER_", 0) != 0 && text.rfind("PATH=", 0) != 0) env.push_back(text);
@@ -105,6 +183,8 @@ Sidecar::Sidecar() {
     const std::string output = log_;
     lock.unlock();
     stop();
+    std::error_code ignored;
+    std::filesystem::remove_all(root_dir_, ignored);
     throw std::runtime_error("the sidecar did not start:\n" + output);
   }
 }
@@ -133,10 +213,23 @@ void Sidecar::read_output() {
   changed_.notify_all();
 }
 
-br_sdk::schedule::AmqpOptions Sidecar::amqp() const {
+br_sdk::schedule::AmqpOptions Sidecar::amqp() const { return amqp(default_signer_); }
+
+br_sdk::schedule::AmqpOptions Sidecar::amqp(KeyRing::SignerPtr signer) const {
   auto options = br_sdk::schedule::AmqpOptions::from_url(amqp_url());
   options.request_queue = prefix_ + ".requests";
   options.result_exchange = prefix_ + ".results";
+  options.signer = std::move(signer);
+  options.scheduler_key = keys_->scheduler_key();
+  return options;
+}
+
+br_sdk::schedule::HttpOptions Sidecar::http() const { return http(default_signer_); }
+
+br_sdk::schedule::HttpOptions Sidecar::http(KeyRing::SignerPtr signer) const {
+  br_sdk::schedule::HttpOptions options;
+  options.base_url = url_;
+  options.signer = std::move(signer);
   return options;
 }
 
@@ -190,7 +283,7 @@ Sidecar::~Sidecar() {
     attempt(exchange, [&](auto& c) { c.delete_exchange(exchange); });
   }
   std::error_code ignored;
-  std::filesystem::remove_all(data_dir_, ignored);
+  std::filesystem::remove_all(root_dir_, ignored);
 }
 
 }  // namespace test_support

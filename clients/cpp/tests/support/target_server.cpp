@@ -49,6 +49,11 @@ std::optional<Received> TargetServer::wait_for(const std::function<bool(const Re
   return found;
 }
 
+std::vector<Received> TargetServer::received() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return received_;
+}
+
 void TargetServer::serve() {
   while (!stopping_) {
     pollfd ready{listen_fd_, POLLIN, 0};

@@ -34,6 +34,8 @@ class TargetServer {
   /// The first request matching `match`, waiting up to `timeout` for it.
   std::optional<Received> wait_for(const std::function<bool(const Received&)>& match,
                                    std::chrono::milliseconds timeout);
+  /// Every request received so far, in order.
+  std::vector<Received> received();
 
  private:
   void serve();

@@ -3,7 +3,7 @@
  * their schemas, and the handler that carries a request out against a Scheduler.
  */
 
-export { HTTP_METHODS } from './fields.ts';
+export { HTTP_METHODS, MAX_PARAMETERS_BYTES } from './fields.ts';
 export { wireJsonSchemas } from './json-schemas.ts';
 export {
   type ErrorBody,
@@ -36,11 +36,14 @@ export {
   updateTaskRequestSchema,
 } from './request.ts';
 export {
+  type Admission,
   derivedTaskId,
   errorReply,
+  MAX_JSON_DEPTH,
   type ParsedRequest,
   type RequestContext,
   RequestHandler,
+  type RequestHandlerOptions,
   readRequest,
   toTaskView,
 } from './request-handler.ts';

@@ -20,6 +20,11 @@ export const errorBodySchema = z
     issues: z.array(z.object({ path: z.string(), message: z.string() })).meta({
       description: 'Each bad field: its path in the request (`schedule[0].minute`) and why.',
     }),
+    retry_after_ms: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'RATE_LIMITED: how long until the request would be taken.' }),
   })
   .meta({ id: 'ErrorBody' });
 

@@ -5,6 +5,9 @@ import { formatInstant } from '../schedule/instant.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import type { TaskInput, TaskPatch, TaskRecord, TaskTarget } from '../scheduler/task.ts';
 import { compileRequestSchedule } from '../scheduler/task-intake.ts';
+import type { Principal, RequestAuthenticator, SignedRequest } from '../security/authenticator.ts';
+import { ForbiddenError, RateLimitedError } from '../security/errors.ts';
+import type { RateLimiter } from '../security/rate-limiter.ts';
 import { toValidationIssues } from '../validation.ts';
 import type { ErrorReply, Reply, SuccessReply, WireErrorCode } from './reply.ts';
 import {
@@ -27,7 +30,33 @@ export interface RequestContext {
    * retried message finds its task instead of making a second one.
    */
   readonly idempotencyKey?: string;
+  /** Who sent it, when the channel checked that itself (REST checks its headers); else the message's signature is checked. */
+  readonly principal?: Principal;
+  /** The peer's address, for the per-source rate limit (HTTP and WebSocket; AMQP has none: the broker is the peer). */
+  readonly source?: string;
 }
+
+export interface RequestHandlerOptions {
+  /**
+   * Told of every error that is not the request's fault (a bug, a failing dependency): the reply
+   * says only `INTERNAL`, so the details go here, to a log.
+   */
+  readonly onInternalError?: (error: unknown) => void;
+  /**
+   * Checks every request's signature, timestamp and nonce, and limits each requester to its own
+   * tasks (an admin to all). Undefined: requests are taken as they come, and a `requester_id` in a
+   * request is only a filter (a set-up for loopback and tests; the sidecar refuses it elsewhere).
+   */
+  readonly authenticator?: RequestAuthenticator;
+  /** Rate limits per requester and per source address. Undefined: none. */
+  readonly rateLimiter?: RateLimiter;
+}
+
+/** The deepest nesting a request may have: deeper JSON is an attack on recursive readers, not a task. */
+export const MAX_JSON_DEPTH = 64;
+
+/** A request let in (with who sent it, when authentication is on), or the reply refusing it. */
+export type Admission = { readonly principal: Principal | undefined } | { readonly error: ErrorReply };
 
 /** Fires a task view shows. */
 const NEXT_FIRES = 5;
@@ -40,26 +69,80 @@ const NEXT_FIRES = 5;
 export class RequestHandler {
   private readonly scheduler: Scheduler;
   private readonly onInternalError: (error: unknown) => void;
+  private readonly authenticator: RequestAuthenticator | undefined;
+  private readonly rateLimiter: RateLimiter | undefined;
 
-  /**
-   * @param options.onInternalError Told of every error that is not the request's fault (a bug, a
-   *   failing dependency): the reply says only `INTERNAL`, so the details go here, to a log.
-   */
-  constructor(scheduler: Scheduler, options: { readonly onInternalError?: (error: unknown) => void } = {}) {
+  constructor(scheduler: Scheduler, options: RequestHandlerOptions = {}) {
     this.scheduler = scheduler;
     this.onInternalError = options.onInternalError ?? (() => {});
+    this.authenticator = options.authenticator;
+    this.rateLimiter = options.rateLimiter;
+  }
+
+  /** Whether requests must be signed. */
+  get authenticating(): boolean {
+    return this.authenticator !== undefined;
   }
 
   async handle(message: unknown, context: RequestContext = {}): Promise<Reply> {
+    const admitted = this.admit(message, context);
+    if ('error' in admitted) return admitted.error;
     const read = readRequest(message);
     if ('error' in read) return read.error;
     const requestId = read.request.request_id;
     try {
-      const reply = await this.execute(read, context);
+      const reply = await this.execute(read, context, admitted.principal);
       return { ok: true, op: read.op, ...(requestId === undefined ? {} : { request_id: requestId }), ...reply };
     } catch (error) {
       if (!isSchedulerError(error)) this.onInternalError(error);
       return errorReply(error, read.op, requestId);
+    }
+  }
+
+  /**
+   * The checks before a request is read: its shape is sane, its source and requester are within
+   * their rates, and its signature is good. The source is limited before the signature is checked,
+   * so a flood costs no verification.
+   */
+  admit(message: unknown, context: RequestContext = {}): Admission {
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+      return {
+        error: failure('MALFORMED_MESSAGE', 'a request must be a JSON object', [
+          { path: '', message: 'expected an object' },
+        ]),
+      };
+    }
+    const body = message as Record<string, unknown>;
+    const requestId = typeof body['request_id'] === 'string' ? body['request_id'] : undefined;
+    const op = typeof body['op'] === 'string' && Object.hasOwn(requestSchemas, body['op']) ? body['op'] : undefined;
+    if (depthExceeds(body, MAX_JSON_DEPTH)) {
+      const issue = { path: '', message: `nested deeper than ${MAX_JSON_DEPTH} levels` };
+      return { error: failure('MALFORMED_MESSAGE', 'the request is nested too deeply', [issue], op, requestId) };
+    }
+    try {
+      this.rateLimiter?.admitSource(context.source);
+      const principal = context.principal ?? this.authenticator?.authenticateMessage(body);
+      const requester = principal?.requesterId ?? body['requester_id'];
+      this.rateLimiter?.admitRequester(typeof requester === 'string' ? requester : undefined);
+      return { principal };
+    } catch (error) {
+      if (!isSchedulerError(error)) this.onInternalError(error);
+      return { error: errorReply(error, op, requestId) };
+    }
+  }
+
+  /**
+   * For a channel whose requests are signed outside a JSON message (REST signs the HTTP request):
+   * the source's rate, then the signature. Pass the principal on to handle() in the context, without
+   * the source (it was counted here). Undefined principal when authentication is off.
+   */
+  admitSigned(signed: SignedRequest, source: string | undefined): Admission {
+    try {
+      this.rateLimiter?.admitSource(source);
+      return { principal: this.authenticator?.authenticate(signed) };
+    } catch (error) {
+      if (!isSchedulerError(error)) this.onInternalError(error);
+      return { error: errorReply(error) };
     }
   }
 
@@ -72,39 +155,54 @@ export class RequestHandler {
   private async execute(
     read: ParsedRequest,
     context: RequestContext,
+    principal: Principal | undefined,
   ): Promise<Omit<SuccessReply, 'ok' | 'op' | 'request_id'>> {
     const scheduler = this.scheduler;
     switch (read.op) {
-      case 'create':
+      case 'create': {
+        const { requester_id } = read.request;
+        if (principal && !principal.admin && !sameRequester(requester_id, principal.requesterId)) {
+          throw new ForbiddenError('a requester creates tasks only for itself', [
+            { path: 'requester_id', message: 'must be the signing requester (or an admin must sign)' },
+          ]);
+        }
         return { task: await this.view(await scheduler.schedule(toTaskInput(read.request, context))) };
+      }
       case 'update': {
         const { task_id, requester_id } = read.request;
-        const current = await this.owned(task_id, requester_id);
+        const current = await this.owned(task_id, ownerFilter(requester_id, principal));
         return { task: await this.view(await scheduler.update(task_id, toPatch(read.request, current))) };
       }
       case 'get':
-        return { task: await this.view(await this.owned(read.request.task_id, read.request.requester_id)) };
+        return {
+          task: await this.view(
+            await this.owned(read.request.task_id, ownerFilter(read.request.requester_id, principal)),
+          ),
+        };
       case 'cancel':
       case 'pause':
       case 'resume': {
         const { task_id, requester_id } = read.request;
-        await this.owned(task_id, requester_id);
+        await this.owned(task_id, ownerFilter(requester_id, principal));
         return { task: await this.view(await scheduler[read.op](task_id)) };
       }
       case 'trigger': {
         const { task_id, requester_id } = read.request;
-        await this.owned(task_id, requester_id);
+        await this.owned(task_id, ownerFilter(requester_id, principal));
         const { run_id } = await scheduler.trigger(task_id);
         return { run_id, task: await this.view(await scheduler.get(task_id)) };
       }
       case 'list': {
         const { requester_id, status, limit, cursor } = read.request;
-        const page = await scheduler.list(definedOnly({ requester_id, status, limit, cursor }));
+        const owner = ownerFilter(requester_id, principal);
+        // Another's tasks, asked for by name: nothing of theirs, and no hint whether there are any.
+        if (owner === NOBODY) return { tasks: [], next_cursor: null };
+        const page = await scheduler.list(definedOnly({ requester_id: owner?.toLowerCase(), status, limit, cursor }));
         return { tasks: await Promise.all(page.tasks.map((t) => this.view(t))), next_cursor: page.next_cursor };
       }
       case 'runs': {
         const { task_id, requester_id, limit, cursor } = read.request;
-        await this.owned(task_id, requester_id);
+        await this.owned(task_id, ownerFilter(requester_id, principal));
         const page = await scheduler.runs(task_id, definedOnly({ limit, cursor }));
         return { runs: [...page.runs], next_cursor: page.next_cursor };
       }
@@ -117,12 +215,45 @@ export class RequestHandler {
     }
   }
 
-  /** The task, when it is `requesterId`'s (or no requester was named); another's is reported as not found. */
-  private async owned(taskId: string, requesterId: string | undefined): Promise<TaskRecord> {
+  /** The task, when it is `owner`'s (undefined: anyone's); another's is reported as not found, so ids tell nothing. */
+  private async owned(taskId: string, owner: string | undefined): Promise<TaskRecord> {
     const record = await this.scheduler.get(taskId);
-    if (requesterId !== undefined && record.requester_id !== requesterId) throw new TaskNotFoundError(taskId);
+    if (owner !== undefined && !sameRequester(record.requester_id, owner)) throw new TaskNotFoundError(taskId);
     return record;
   }
+}
+
+/** Owns no task: a requester naming another, who must see nothing. */
+const NOBODY = '';
+
+function sameRequester(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/**
+ * Whose tasks a request may touch. Without authentication, the `requester_id` it names (if any).
+ * A requester: its own, and nobody's when it names another. An admin: all, or the one it names
+ * other than itself (in a signed message `requester_id` names the signer, so an admin's own id
+ * there means no filter).
+ */
+function ownerFilter(named: string | undefined, principal: Principal | undefined): string | undefined {
+  if (principal === undefined) return named;
+  if (principal.admin) return named === undefined || sameRequester(named, principal.requesterId) ? undefined : named;
+  return named === undefined || sameRequester(named, principal.requesterId) ? principal.requesterId : NOBODY;
+}
+
+/** Whether JSON nests deeper than `max`; iterative, so a hostile depth cannot overflow the stack here. */
+function depthExceeds(value: object, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > max) return true;
+    for (const member of Object.values(current)) {
+      if (typeof member === 'object' && member !== null) stack.push([member, depth + 1]);
+    }
+  }
+  return false;
 }
 
 /**
@@ -187,7 +318,8 @@ function toTaskInput(request: z.output<typeof createTaskRequestSchema>, context:
     (context.idempotencyKey === undefined ? undefined : derivedTaskId(request.requester_id, context.idempotencyKey));
   return {
     ...(taskId === undefined ? {} : { task_id: taskId }),
-    requester_id: request.requester_id,
+    // UUIDs are case-insensitive (RFC 9562): one spelling, so lists match and results have one routing key.
+    requester_id: request.requester_id.toLowerCase(),
     schedule: request.schedule,
     target: { kind: 'http', ...httpTarget(request) } as TaskTarget,
     ...(request.policies === undefined ? {} : { policies: request.policies }),
@@ -247,7 +379,9 @@ export function errorReply(error: unknown, op?: string, requestId?: string): Err
     return failure('INTERNAL', 'internal error (details are in the scheduler log)', [], op, requestId);
   const issues = 'issues' in error ? (error.issues as readonly ValidationIssue[]) : [];
   const located = issues.map((i) => ({ path: i.path.replace(/^target\./, ''), message: i.message }));
-  return failure(error.code, error.message, located, op, requestId);
+  const reply = failure(error.code, error.message, located, op, requestId);
+  if (error instanceof RateLimitedError) reply.error.retry_after_ms = error.retryAfterMs;
+  return reply;
 }
 
 /** The object without its undefined members (query types take none, under exactOptionalPropertyTypes). */

@@ -3,6 +3,7 @@ import {
   headersField,
   httpCallFields,
   methodField,
+  nonceField,
   pageFields,
   parametersField,
   policiesField,
@@ -13,6 +14,7 @@ import {
   statusFilterField,
   taskIdField,
   timeoutField,
+  timestampField,
   uriField,
 } from './fields.ts';
 
@@ -22,11 +24,12 @@ import {
  * these schemas; the OpenAPI and AsyncAPI documents and the test vectors are generated from them.
  */
 
+/** Every request may carry these; with authentication on (the default), the last three are required. */
 const common = {
   request_id: requestIdField.optional(),
-  requester_signature: signatureField
-    .optional()
-    .meta({ description: "The requester's signature of the message; checked when request signing is on." }),
+  timestamp: timestampField.optional(),
+  nonce: nonceField.optional(),
+  requester_signature: signatureField.optional(),
 };
 
 export const createTaskRequestSchema = z
@@ -100,6 +103,7 @@ export const previewRequestSchema = z
   .strictObject({
     op: z.literal('preview'),
     ...common,
+    requester_id: requesterIdField.optional().meta({ description: 'Who asks: the signer, when requests are signed.' }),
     schedule: scheduleField,
     from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Fires strictly after this. Default: now.' }),
     count: z.number().int().min(1).max(1000).optional().meta({ description: 'Default 10.' }),

@@ -1,5 +1,6 @@
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import type { RunResult, TaskTarget } from '../scheduler/task.ts';
+import type { ResultSigner } from '../security/result-signer.ts';
 import type { ResultMessage } from './views.ts';
 
 /**
@@ -25,9 +26,14 @@ export function toResultMessage(result: RunResult, target: TaskTarget | undefine
 
 /**
  * The result message of a run, its call read from the task; with null call fields when the task
- * cannot be read (it is gone), rather than a delivery that fails for ever.
+ * cannot be read (it is gone), rather than a delivery that fails for ever. Signed when a signer is given.
  */
-export async function resultMessageOf(scheduler: Scheduler, result: RunResult): Promise<ResultMessage> {
+export async function resultMessageOf(
+  scheduler: Scheduler,
+  result: RunResult,
+  signer?: ResultSigner,
+): Promise<ResultMessage> {
   const task = await scheduler.get(result.task_id).catch(() => undefined);
-  return toResultMessage(result, task?.target);
+  const message = toResultMessage(result, task?.target);
+  return signer === undefined ? message : signer.sign(message);
 }

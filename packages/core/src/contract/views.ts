@@ -62,9 +62,10 @@ export const resultMessageSchema = runResultSchema
     method: z.enum(HTTP_METHODS).nullable(),
     parameters: parametersField.nullable(),
     requester_id: requesterIdField.or(z.string()),
-    scheduler_signature: signatureField
-      .nullable()
-      .meta({ description: "The scheduler's signature of the message; null while result signing is off." }),
+    scheduler_signature: signatureField.nullable().meta({
+      description:
+        "The scheduler's Ed25519 signature of the message (docs/security.md); null only where no signing key is set (embedded use).",
+    }),
   })
   .meta({
     id: 'ResultMessage',

@@ -48,6 +48,15 @@ export interface Executor {
   readonly kind: string;
   /** Checks a target when a task is created; paths are relative to the target (`name`, `uri`). */
   validate(target: TaskTarget): readonly ValidationIssue[];
+  /**
+   * Whether the executor may call a valid target at all (a policy, not a shape: an HTTP target's
+   * host against an allow-list, after DNS), checked after `validate` when a task is created or its
+   * target changed, before it is stored. Asynchronous because it may look things up, which
+   * `validate` must not. An empty list admits the target; otherwise the Scheduler refuses the task
+   * with TargetForbiddenError, the paths prefixed with `target.`. Optional: without it every valid
+   * target is admitted. The executor should check again when it performs an attempt.
+   */
+  admit?(target: TaskTarget): Promise<readonly ValidationIssue[]>;
   /** Performs one attempt. Never rejects for a target's failure: that is an outcome. */
   execute(target: TaskTarget, context: RunContext): Promise<ExecutionOutcome>;
   /**

@@ -15,6 +15,7 @@ import type { InFlightRun, RunResult, TaskInput, TaskPatch, TaskRecord } from '.
 import {
   acceptPatch,
   acceptTask,
+  admitTarget,
   checkRunQuery,
   checkTaskQuery,
   type IntakeContext,
@@ -193,6 +194,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
    * Validates and stores a new task; resolves with its record once the store has it. Sending the
    * same task again with the same `task_id` resolves with the stored task.
    * @throws InvalidArgumentError, ScheduleValidationError (paths start at the task: `schedule.rules[0].cron`),
+   *   TargetForbiddenError (the target's executor refuses to call it, see `Executor.admit`),
    *   TaskConflictError (the `task_id` names a different task), StoreError
    */
   async schedule(input: TaskInput): Promise<TaskRecord> {
@@ -211,6 +213,8 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       if (stored) return this.sameRequest(stored, task.requestHash);
       throw noFireLeft(now);
     }
+    // Last of the checks, as it may wait on DNS: a retry answered above does not look anything up.
+    await admitTarget(task.target, this.intake);
     const { compiled, first } = task;
     // formatInstant remembers recent instants: tasks created in the same ms share one string.
     const createdAt = formatInstant(now);
@@ -248,12 +252,18 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
    * the change is stored. A new schedule is planned from now at once (its `limit` counts afresh);
    * runs in flight finish as they started.
    * @throws InvalidArgumentError, ScheduleValidationError (also when the new schedule has no fire
-   *   left), TaskNotFoundError, TaskNotActiveError (completed or cancelled), StoreError
+   *   left), TargetForbiddenError, TaskNotFoundError, TaskNotActiveError (completed or cancelled), StoreError
    */
   async update(id: string, patch: TaskPatch): Promise<TaskRecord> {
     const runtime = await this.schedulable(id, 'update');
     const now = this.options.clock.now();
     const { fields, schedule } = acceptPatch(patch, runtime.record, this.intake, now);
+    if (fields.target !== undefined) {
+      await admitTarget(fields.target, this.intake);
+      // Other calls ran during the lookup: if the task was cancelled or completed meanwhile, start
+      // again, which throws TaskNotActiveError (or, after a restart, works on the restored task).
+      if (this.runtimes.schedulable(id) !== runtime) return this.update(id, patch);
+    }
     if (schedule === undefined) return this.writer.change(runtime, fields);
     if (schedule.first < 0) throw noFireLeft(now);
     const active = runtime.record.status === 'active';

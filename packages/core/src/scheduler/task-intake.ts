@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { InvalidArgumentError, ScheduleValidationError, type ValidationIssue } from '../errors.ts';
+import {
+  InvalidArgumentError,
+  ScheduleValidationError,
+  TargetForbiddenError,
+  type ValidationIssue,
+} from '../errors.ts';
 import type { Executor } from '../executor/executor.ts';
 import { type CompiledSchedule, compileSchedule } from '../schedule/compile.ts';
 import { formatInstant } from '../schedule/instant.ts';
@@ -118,6 +123,18 @@ function checkTarget(target: TaskTarget, context: IntakeContext): void {
         },
       ];
   if (issues.length > 0) throw new InvalidArgumentError('invalid task', prefixed('target', issues));
+}
+
+/**
+ * The asynchronous part of the target check (see `Executor.admit`), for a target that passed
+ * {@link acceptTask} or {@link acceptPatch}: run after them so that a malformed task never waits
+ * for a DNS lookup. @throws TargetForbiddenError
+ */
+export async function admitTarget(target: TaskTarget, context: IntakeContext): Promise<void> {
+  const executor = context.executors.get(target.kind);
+  if (executor?.admit === undefined) return;
+  const issues = await executor.admit(target);
+  if (issues.length > 0) throw new TargetForbiddenError(prefixed('target', issues));
 }
 
 function checkDeliverTo(names: readonly string[] | undefined, context: IntakeContext): void {

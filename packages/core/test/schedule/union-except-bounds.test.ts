@@ -238,6 +238,16 @@ describe('rule 7: except', () => {
     );
   });
 
+  it('examines fewer candidates when each costs many evaluations, so one schedule cannot hold the event loop', () => {
+    // 1,000 exclusions covering every minute: each candidate costs 1,001 evaluations, so the search
+    // stops after 999 candidates (a budget of 1,000,000) instead of 100,000 (10^8 evaluations, ~10 s).
+    const except = Array.from({ length: 1000 }, (_, i) => ({ cron: `${i % 60} * * * *` }));
+    const s = compileSchedule({ rules: [{ cron: '* * * * *' }], except });
+    expect(() => s.preview(ms('2026-01-02T00:00:00Z'), 1)).toThrow(
+      'no fire after 2026-01-02T00:00:00Z within 999 candidates: every one was excluded',
+    );
+  });
+
   it('the same weekend as a between range is skipped in one step', () => {
     const spec = { rules: [{ cron: '* * * * * *' }], except: [{ between: ['2026-01-03', '2026-01-04'] }] };
     expect(fires(spec, '2026-01-02T23:59:59Z', 2)).toEqual(utc('2026-01-05T00:00:00Z', '2026-01-05T00:00:01Z'));

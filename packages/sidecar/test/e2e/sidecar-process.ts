@@ -18,7 +18,14 @@ export interface SidecarProcess {
 /** Starts `br-schedule serve` (from source) with `env`; resolves once it says it is serving. */
 export async function startSidecarProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<SidecarProcess> {
   const child = spawn(process.execPath, ['--conditions=source', CLI, 'serve'], {
-    env: { PATH: process.env['PATH'] ?? '', SCHEDULER_HTTP_PORT: '0', SCHEDULER_ENV_FILE: '/dev/null', ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      SCHEDULER_HTTP_PORT: '0',
+      SCHEDULER_ENV_FILE: '/dev/null',
+      // The channel tests speak unsigned; test/e2e/security.test.ts turns authentication on.
+      SCHEDULER_AUTH: 'off',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];

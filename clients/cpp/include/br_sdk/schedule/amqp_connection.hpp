@@ -2,11 +2,14 @@
 // One AMQP 0-9-1 connection with one channel (rabbitmq-c), owned RAII. Not thread-safe: use it
 // from one thread at a time. Broker failures throw TransportError (CONNECTION_FAILED, UNROUTABLE).
 
+#include "br_sdk/schedule/signing.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace br_sdk::schedule {
 
@@ -21,6 +24,16 @@ struct AmqpOptions {
   std::chrono::milliseconds timeout{10000};
   /// Replies come to an exclusive server-named queue, or with true to `amq.rabbitmq.reply-to`.
   bool direct_reply_to = false;
+  /// Signs every request an AmqpTransport sends (docs/clients/cpp.md#signing); null: unsigned,
+  /// which a scheduler with SCHEDULER_AUTH=signed (its default) refuses with UNAUTHENTICATED.
+  std::shared_ptr<const Signer> signer;
+  /// Verifies every result a ResultConsumer receives: one that fails is rejected without requeue
+  /// and reported (AuthenticationError, SIGNATURE_INVALID), never handed to the handler.
+  std::optional<SchedulerKey> scheduler_key;
+  /// More keys a result may verify with, while the scheduler's key is rotated (the new one and the
+  /// old one, until no result signed with the old can still be waiting). Non-empty: verification is
+  /// on even without scheduler_key.
+  std::vector<SchedulerKey> extra_scheduler_keys;
 
   /// `amqp://user:password@host:port/vhost` (the form of SCHEDULER_AMQP_URL); names keep their defaults.
   static AmqpOptions from_url(const std::string& url);

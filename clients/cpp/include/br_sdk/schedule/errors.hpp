@@ -34,7 +34,7 @@ class Error : public std::runtime_error {
 };
 
 /// Fix the request: INVALID_ARGUMENT, SCHEDULE_INVALID, MALFORMED_MESSAGE, UNKNOWN_OPERATION,
-/// SCHEDULE_SEARCH_LIMIT, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE.
+/// SCHEDULE_SEARCH_LIMIT, PAYLOAD_TOO_LARGE, MESSAGE_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE.
 class ValidationError : public Error {
   using Error::Error;
 };
@@ -50,6 +50,30 @@ class ConflictError : public Error {
 class UnavailableError : public Error {
   using Error::Error;
 };
+/// The request's or the result's signature did not check out (docs/security.md): UNAUTHENTICATED (not
+/// signed, or no key for the requester), SIGNATURE_INVALID (a request the scheduler refused, or a
+/// result that failed verification here: never delivered), REQUEST_EXPIRED (timestamp outside the
+/// window: check the clock), REQUEST_REPLAYED (a nonce used before).
+class AuthenticationError : public Error {
+  using Error::Error;
+};
+/// Signed, but not allowed: FORBIDDEN (another requester's action), TARGET_FORBIDDEN (a target the
+/// scheduler will not call, e.g. a cloud metadata address).
+class ForbiddenError : public Error {
+  using Error::Error;
+};
+/// RATE_LIMITED: too many requests from this requester or address; retry after retry_after().
+class RateLimitedError : public UnavailableError {
+ public:
+  RateLimitedError(std::string code, const std::string& message, std::vector<Issue> issues = {}, int http_status = 0,
+                   long long retry_after_ms = 0)
+      : UnavailableError(std::move(code), message, std::move(issues), http_status), retry_after_ms_(retry_after_ms) {}
+  /// How long until the request would be taken, in ms (0 when the scheduler did not say).
+  long long retry_after_ms() const noexcept { return retry_after_ms_; }
+
+ private:
+  long long retry_after_ms_;
+};
 /// The scheduler could not be reached or answered nonsense: CONNECTION_FAILED, BAD_RESPONSE, UNROUTABLE.
 class TransportError : public Error {
   using Error::Error;
@@ -63,7 +87,8 @@ class TimeoutError : public TransportError {
 [[noreturn]] void throw_error(const std::string& code, const std::string& message, std::vector<Issue> issues = {},
                               int http_status = 0);
 
-/// Throws the Error an error reply stands for: `{"ok": false, "error": {code, message, issues}}`.
+/// Throws the Error an error reply stands for: `{"ok": false, "error": {code, message, issues}}`
+/// (with `retry_after_ms` for RATE_LIMITED).
 [[noreturn]] void throw_reply_error(const nlohmann::json& reply, int http_status = 0);
 
 }  // namespace br_sdk::schedule

@@ -19,7 +19,7 @@ struct TaskRequest {
   std::string method;        ///< GET (the default when empty), POST, PUT, PATCH, DELETE, HEAD
   Json parameters;           ///< a JSON object, or a string holding one; null: none
   std::optional<std::string> task_id;              ///< your id: sending it again is an idempotent retry
-  std::optional<std::string> requester_signature;  ///< not checked yet
+  std::optional<std::string> requester_signature;  ///< leave unset: the transport's Signer signs
   Json policies;                                   ///< {retry, misfire, overlap}; null: defaults
   std::map<std::string, std::string> headers;      ///< extra request headers
   std::optional<int> timeout_ms;                   ///< deadline of one attempt

@@ -2,6 +2,10 @@
 // Results over AMQP: a durable queue of yours, bound to the result exchange with your requester id
 // as routing key. Each result is handed to a callback and acknowledged after it returns, so one
 // that throws is redelivered. Delivery is at least once: de-duplicate by Result::run_id.
+// With AmqpOptions::scheduler_key (or extra_scheduler_keys), each result's scheduler_signature is
+// checked first: a result that fails is rejected without requeue and reported as
+// AuthenticationError (SIGNATURE_INVALID) — thrown by poll(), given to the error handler by start()
+// — and never reaches the handler.
 
 #include "br_sdk/schedule/amqp_connection.hpp"
 #include "br_sdk/schedule/messages.hpp"
@@ -49,6 +53,7 @@ class ResultConsumer {
 
  private:
   void open();
+  bool verified(const Json& message) const;
   void handle_one(const Delivery& delivery, const Handler& handler);
   void run(const Handler& handler, const ErrorHandler& on_error);
   bool pause(std::chrono::milliseconds how_long);

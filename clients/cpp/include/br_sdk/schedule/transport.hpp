@@ -25,6 +25,7 @@ class Transport {
 
 /// Requests over AMQP: publishes to the request queue with reply_to, correlation_id and
 /// message_id, then waits (up to AmqpOptions::timeout) for the reply with that correlation id.
+/// With AmqpOptions::signer, each message is signed first (a fresh timestamp and nonce each time).
 /// Connects on construction, and again on the next request after a connection failure.
 class AmqpTransport : public Transport {
  public:
@@ -44,12 +45,15 @@ class AmqpTransport : public Transport {
 struct HttpOptions {
   std::string base_url = "http://127.0.0.1:8080";  ///< the sidecar's REST address
   std::chrono::milliseconds timeout{10000};         ///< per request, connecting included
+  /// Signs every request (the X-Br-* headers, over the method, target and body as sent); null: unsigned.
+  std::shared_ptr<const Signer> signer;
 };
 
 /// Requests over REST: each operation is sent to its route (POST /v1/tasks, GET /v1/tasks/{id}, …)
 /// and the answer made into the reply the other channels give. A message REST cannot express (an
 /// unknown op, a task route without task_id, a message that is not an object) is refused here with
-/// the code and path the scheduler would give.
+/// the code and path the scheduler would give. With HttpOptions::signer, each request carries the
+/// X-Br-* signature headers.
 class HttpTransport : public Transport {
  public:
   explicit HttpTransport(HttpOptions options);
@@ -62,5 +66,11 @@ class HttpTransport : public Transport {
   std::mutex mutex_;
   std::unique_ptr<Curl> curl_;
 };
+
+/// `GET /v1/keys/scheduler`: the scheduler's result-signing public key, as it publishes it. This is
+/// trust on first use — whoever answers at `base_url` is believed — so prefer the key the operator
+/// hands out (`br-schedule public-key`), or compare the two once. Throws TransportError
+/// (CONNECTION_FAILED, TIMEOUT, BAD_RESPONSE) or the Error of a problem answer.
+SchedulerKey fetch_scheduler_key(const HttpOptions& options);
 
 }  // namespace br_sdk::schedule

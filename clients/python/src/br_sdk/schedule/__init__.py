@@ -10,6 +10,10 @@
         parameters={"team": "ops"}, method="POST",
     )
     schedule.register_task_result_consumer(lambda result: print(result["status"], result["content"]))
+
+Signing: ``Client(..., signer=Ed25519Signer.from_file("key.pem", requester_id),
+scheduler_key=SchedulerKey.from_pem(...))`` or the BR_SCHEDULE_REQUESTER_KEY /
+BR_SCHEDULE_HMAC_SECRET / BR_SCHEDULE_SCHEDULER_KEY variables (see :mod:`br_sdk.schedule.signing`).
 """
 
 from .client import DEFAULT_REQUEST_QUEUE, DEFAULT_RESULT_EXCHANGE, Client, Transport
@@ -43,14 +47,21 @@ from .dsl import (
     weekly,
 )
 from .errors import (
+    AuthenticationError,
     ConfigurationError,
+    ForbiddenError,
     InvalidArgumentError,
     InvalidRequestError,
     InvalidScheduleError,
     Issue,
     MalformedMessageError,
+    RateLimitedError,
+    RequestExpiredError,
+    RequestReplayedError,
     RequestTimeoutError,
     ScheduleError,
+    SignatureInvalidError,
+    TargetForbiddenError,
     TaskConflictError,
     TaskNotFoundError,
     TransportError,
@@ -60,27 +71,39 @@ from .errors import (
 )
 from .models import RunPage, RunResult, Task, TaskPage, TaskResult
 from .publisher import PendingTask, RequestPublisher
+from .signing import Ed25519Signer, HmacSigner, RequestSigner, SchedulerKey, canonical_json
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_REQUEST_QUEUE",
     "DEFAULT_RESULT_EXCHANGE",
+    "AuthenticationError",
     "Client",
     "ConfigurationError",
+    "Ed25519Signer",
+    "ForbiddenError",
+    "HmacSigner",
     "InvalidArgumentError",
     "InvalidRequestError",
     "InvalidScheduleError",
     "Issue",
     "MalformedMessageError",
     "PendingTask",
+    "RateLimitedError",
+    "RequestExpiredError",
     "RequestPublisher",
+    "RequestReplayedError",
+    "RequestSigner",
     "RequestTimeoutError",
     "ResultConsumer",
     "RunPage",
     "RunResult",
     "ScheduleBuilder",
     "ScheduleError",
+    "SchedulerKey",
+    "SignatureInvalidError",
+    "TargetForbiddenError",
     "Task",
     "TaskConflictError",
     "TaskNotFoundError",
@@ -91,6 +114,7 @@ __all__ = [
     "UnavailableError",
     "at",
     "between",
+    "canonical_json",
     "cancel",
     "cron",
     "crontab",

@@ -4,6 +4,8 @@ Each request goes to the request queue through the default exchange, persistent,
 ``reply_to = amq.rabbitmq.reply-to``, a ``correlation_id`` and a ``message_id`` (the scheduler's
 idempotency key: the same create sent again finds the task it made). When the connection drops,
 requests still waiting for their reply are published again, with the same ids, on the next one.
+With a signer, each publish is signed afresh (new timestamp and nonce): the scheduler refuses a
+nonce it has seen, so a request published again must not repeat its first signature.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pika.exceptions
 
 from .errors import RequestTimeoutError, TransportError
 from .http_transport import encode_json
+from .signing import RequestSigner
 
 log = logging.getLogger("br_sdk.schedule")
 
@@ -47,14 +50,24 @@ def connection_parameters(url: str, name: str) -> pika.URLParameters:
 class ReplyChannel:
     """One connection that publishes requests and collects their replies. Thread-safe (one lock)."""
 
-    def __init__(self, url: str, request_queue: str, *, name: str = "br_sdk.schedule requests") -> None:
+    def __init__(
+        self,
+        url: str,
+        request_queue: str,
+        *,
+        name: str = "br_sdk.schedule requests",
+        signer: RequestSigner | None = None,
+    ) -> None:
         self.url = url
         self.request_queue = request_queue
         self.name = name
+        self.signer = signer
+        """Signs every request (object) sent; None: sent as given."""
         self._lock = threading.RLock()
         self._connection: pika.BlockingConnection | None = None
         self._channel: Any = None
-        self._pending: dict[str, tuple[bytes, pika.BasicProperties]] = {}
+        # correlation id → (body as last published, properties, signer: signs the body again when republished)
+        self._pending: dict[str, tuple[bytes, pika.BasicProperties, RequestSigner | None]] = {}
         self._replies: dict[str, dict[str, Any]] = {}
 
     # -- connection --------------------------------------------------------------------------
@@ -69,7 +82,10 @@ class ReplyChannel:
         channel.confirm_delivery()
         channel.basic_consume(REPLY_TO, self._on_reply, auto_ack=True)
         self._connection, self._channel = connection, channel
-        for body, properties in list(self._pending.values()):
+        for correlation_id, (body, properties, signer) in list(self._pending.items()):
+            if signer is not None:  # a fresh timestamp and nonce: the first may have reached the scheduler
+                body = self._encode(json.loads(body), signer)
+                self._pending[correlation_id] = (body, properties, signer)
             self._publish(body, properties)
 
     def _ensure(self) -> None:
@@ -92,6 +108,13 @@ class ReplyChannel:
 
     # -- requests ----------------------------------------------------------------------------
 
+    @staticmethod
+    def _encode(message: Any, signer: RequestSigner | None) -> bytes:
+        """The body to publish: ``message`` signed now (an object, with a signer), else as given."""
+        if signer is not None and isinstance(message, Mapping):
+            message = signer.sign_message(message)
+        return encode_json(message)
+
     def _publish(self, body: bytes, properties: pika.BasicProperties) -> None:
         try:
             self._channel.basic_publish("", self.request_queue, body, properties, mandatory=True)
@@ -104,9 +127,15 @@ class ReplyChannel:
             self._pending.pop(properties.correlation_id, None)
             raise TransportError("the broker refused the request (nack)") from error
 
-    def send(self, message: Mapping[str, Any], *, message_id: str | None = None) -> str:
-        """Publishes ``message`` and returns once the broker confirmed it; the correlation id to :meth:`wait` on."""
-        body = encode_json(message)
+    def send(
+        self, message: Mapping[str, Any], *, message_id: str | None = None, signer: RequestSigner | None = None
+    ) -> str:
+        """Publishes ``message`` and returns once the broker confirmed it; the correlation id to :meth:`wait` on.
+
+        ``signer`` (default: the channel's) signs it, afresh each time it is published.
+        """
+        signer = signer or self.signer
+        body = self._encode(message, signer)  # refuses what cannot be signed before anything is sent
         correlation_id = str(uuid.uuid4())
         properties = pika.BasicProperties(
             content_type="application/json",
@@ -116,7 +145,7 @@ class ReplyChannel:
             message_id=message_id or str(uuid.uuid4()),
         )
         with self._lock:
-            self._pending[correlation_id] = (body, properties)
+            self._pending[correlation_id] = (body, properties, signer)
             try:
                 if self._connection is not None and self._connection.is_open and self._channel.is_open:
                     try:

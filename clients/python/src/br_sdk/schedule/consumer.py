@@ -4,6 +4,11 @@ The queue (default ``br.schedule.results.<requester_id>``) is bound to the resul
 requester id as routing key, so results published while the consumer is down wait in it. Each
 result is acknowledged after the callback returns. A callback that raises gets the result once
 more; if it raises again, the result goes to ``<queue>.dead`` to be looked at.
+
+With the scheduler's key, each result's ``scheduler_signature`` is checked before anything else: a
+result that does not verify never reaches the callback; ``on_error`` gets a
+:class:`SignatureInvalidError` (and no result), and the message is rejected without requeue, so it
+goes to ``<queue>.dead`` at once instead of coming back.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from typing import Any
 import pika
 
 from .amqp_channel import CONNECTION_ERRORS, connection_parameters
-from .errors import RequestTimeoutError, TransportError
+from .errors import Issue, RequestTimeoutError, SignatureInvalidError, TransportError
 from .models import TaskResult
+from .signing import SchedulerKey
 
 log = logging.getLogger("br_sdk.schedule")
 
@@ -34,8 +40,10 @@ def result_queue_name(requester_id: str) -> str:
 
 
 def _log_error(error: BaseException, result: TaskResult | None) -> None:
-    run = result.run_id if result is not None else "?"
-    log.error("result callback failed for run %s: %r", run, error)
+    if result is None:
+        log.error("%s", error)  # a result refused before the callback (a bad signature)
+        return
+    log.error("result callback failed for run %s: %r", result.run_id, error)
 
 
 class ResultConsumer:
@@ -51,8 +59,11 @@ class ResultConsumer:
         queue: str | None = None,
         prefetch: int = 10,
         on_error: ErrorCallback | None = None,
+        scheduler_key: SchedulerKey | None = None,
     ) -> None:
         self.url = url
+        self.scheduler_key = scheduler_key
+        """Every result must carry this key's signature; None: results are not checked."""
         self.exchange = exchange
         self.requester_id = requester_id
         self.queue = queue or result_queue_name(requester_id)
@@ -155,8 +166,16 @@ class ResultConsumer:
             message = json.loads(body)
             if not isinstance(message, dict):
                 raise ValueError(f"expected a JSON object, got {type(message).__name__}")
+        except (ValueError, RecursionError) as error:
+            log.error("unreadable result message on %s, dead-lettered: %r", self.queue, error)
+            channel.basic_nack(method.delivery_tag, requeue=False)
+            return
+        if self.scheduler_key is not None and not self.scheduler_key.verify_result(message):
+            self._refuse_unverified(channel, method, message)
+            return
+        try:
             result = TaskResult.from_dict(message)
-        except ValueError as error:
+        except (TypeError, ValueError) as error:
             log.error("unreadable result message on %s, dead-lettered: %r", self.queue, error)
             channel.basic_nack(method.delivery_tag, requeue=False)
             return
@@ -176,3 +195,16 @@ class ResultConsumer:
         self._seen[result.run_id] = None
         if len(self._seen) > _SEEN:
             self._seen.popitem(last=False)
+
+    def _refuse_unverified(self, channel: Any, method: Any, message: dict[str, Any]) -> None:
+        """A result without the scheduler's signature: reported, rejected for good, never delivered."""
+        error = SignatureInvalidError(
+            f"a result on {self.queue} does not carry the scheduler's signature; rejected (dead-lettered)",
+            [Issue("scheduler_signature", "does not verify with the scheduler's key")],
+        )
+        error.unverified = message
+        try:
+            self._on_error(error, None)
+        except Exception:  # noqa: BLE001 - a failing error hook must not stop the consumer
+            log.exception("the on_error hook failed")
+        channel.basic_nack(method.delivery_tag, requeue=False)

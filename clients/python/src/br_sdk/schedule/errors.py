@@ -125,6 +125,69 @@ class ConfigurationError(ScheduleError):
     default_code = "CLIENT_CONFIG"
 
 
+class AuthenticationError(ScheduleError, PermissionError):
+    """The scheduler could not tie the request to a trusted requester (``UNAUTHENTICATED``: not signed,
+    or no key is configured for the requester). Its subclasses name the other reasons."""
+
+    default_code = "UNAUTHENTICATED"
+
+
+class SignatureInvalidError(AuthenticationError):
+    """A signature does not verify (``SIGNATURE_INVALID``): the scheduler's answer to a request signed
+    with the wrong key, or this client's verdict on a result whose ``scheduler_signature`` is not the
+    scheduler's (then ``unverified`` holds the refused message, for logs only: never act on it)."""
+
+    default_code = "SIGNATURE_INVALID"
+    unverified: Mapping[str, Any] | None = None
+
+
+class RequestExpiredError(AuthenticationError):
+    """The request's ``timestamp`` is outside the scheduler's window (``REQUEST_EXPIRED``): check the clock."""
+
+    default_code = "REQUEST_EXPIRED"
+
+
+class RequestReplayedError(AuthenticationError):
+    """The request's ``nonce`` was used before (``REQUEST_REPLAYED``): the same signed request sent twice."""
+
+    default_code = "REQUEST_REPLAYED"
+
+
+class ForbiddenError(ScheduleError, PermissionError):
+    """The signer may not do this (``FORBIDDEN``), e.g. create a task for another requester."""
+
+    default_code = "FORBIDDEN"
+
+
+class TargetForbiddenError(ForbiddenError):
+    """The task's target is not one the scheduler may call (``TARGET_FORBIDDEN``: its guard against
+    requests to internal hosts: cloud metadata addresses always, others outside its allow-list)."""
+
+    default_code = "TARGET_FORBIDDEN"
+
+
+class RateLimitedError(UnavailableError):
+    """Too many requests from this requester or address (``RATE_LIMITED``): retry after ``retry_after_ms``."""
+
+    default_code = "RATE_LIMITED"
+
+    def __init__(self, *args: Any, retry_after_ms: int | None = None, **kwargs: Any) -> None:
+        self.retry_after_ms: int | None = retry_after_ms
+        """How long until the scheduler would take the request (None: not said)."""
+        super().__init__(*args, **kwargs)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        _, (cls, *args) = super().__reduce__()
+        return (_rebuild_rate_limited, (self.retry_after_ms, cls, *args))
+
+
+def _rebuild_rate_limited(retry_after_ms: int | None, *args: Any) -> ScheduleError:
+    error = _rebuild(*args)
+    if isinstance(error, RateLimitedError):
+        error.retry_after_ms = retry_after_ms
+    return error
+
+
 _CLASSES: dict[str, type[ScheduleError]] = {
     "INVALID_ARGUMENT": InvalidArgumentError,
     "SCHEDULE_INVALID": InvalidScheduleError,
@@ -147,6 +210,14 @@ _CLASSES: dict[str, type[ScheduleError]] = {
     "TRANSPORT": TransportError,
     "TIMEOUT": RequestTimeoutError,
     "CLIENT_CONFIG": ConfigurationError,
+    "UNAUTHENTICATED": AuthenticationError,
+    "SIGNATURE_INVALID": SignatureInvalidError,
+    "REQUEST_EXPIRED": RequestExpiredError,
+    "REQUEST_REPLAYED": RequestReplayedError,
+    "FORBIDDEN": ForbiddenError,
+    "TARGET_FORBIDDEN": TargetForbiddenError,
+    "RATE_LIMITED": RateLimitedError,
+    "MESSAGE_TOO_LARGE": MalformedMessageError,
 }
 
 
@@ -159,20 +230,36 @@ def error_from_reply(reply: Mapping[str, Any]) -> ScheduleError:
     """The exception an error reply (``{"ok": false, "error": {code, message, issues}}``) stands for."""
     body = reply.get("error")
     body = body if isinstance(body, Mapping) else {}
-    return error_for(
+    error = error_for(
         str(body.get("code", "INTERNAL")),
         str(body.get("message", "the scheduler refused the request")),
         body.get("issues") or (),
         op=reply.get("op"),
         request_id=reply.get("request_id"),
     )
+    return _with_retry_after(error, body.get("retry_after_ms"))
 
 
-def error_from_problem(problem: Mapping[str, Any], status: int | None = None) -> ScheduleError:
-    """The exception a REST problem document (RFC 9457 with ``code`` and ``issues``) stands for."""
-    return error_for(
+def error_from_problem(
+    problem: Mapping[str, Any], status: int | None = None, *, retry_after: str | None = None
+) -> ScheduleError:
+    """The exception a REST problem document (RFC 9457 with ``code`` and ``issues``) stands for.
+
+    ``retry_after`` is the response's ``Retry-After`` header (seconds), used when the document has
+    no ``retry_after_ms``."""
+    error = error_for(
         str(problem.get("code", "INTERNAL")),
         str(problem.get("detail") or problem.get("title") or f"HTTP {status}"),
         problem.get("issues") or (),
         status=status if status is not None else problem.get("status"),
     )
+    wait = problem.get("retry_after_ms")
+    if wait is None and retry_after is not None and retry_after.strip().isdigit():
+        wait = int(retry_after.strip()) * 1000
+    return _with_retry_after(error, wait)
+
+
+def _with_retry_after(error: ScheduleError, wait: Any) -> ScheduleError:
+    if isinstance(error, RateLimitedError) and isinstance(wait, (int, float)) and not isinstance(wait, bool):
+        error.retry_after_ms = int(wait)
+    return error

@@ -3,6 +3,10 @@
 Each message becomes the REST call it stands for (``create`` is ``POST /v1/tasks``, ``get`` is
 ``GET /v1/tasks/{task_id}`` …) and each answer the reply the AMQP channel would give, so callers
 see one shape whatever the transport. A problem+json answer raises its :class:`ScheduleError`.
+
+With a signer, each request carries the ``X-Br-*`` signature headers, made over the method, the
+target exactly as ``urllib`` sends it on the request line (``Request.selector``: path and query),
+and the body's exact bytes; a request sent once more after a connection failure is signed afresh.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from .errors import (
     error_for,
     error_from_problem,
 )
+from .signing import RequestSigner, SchedulerKey
 
 # op → (HTTP method, path after /v1/tasks/{id} or None for a route without an id, query fields)
 _TASK_ROUTES: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -38,8 +43,10 @@ _TASK_ROUTES: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 _BODY_ROUTES = {"create": ("POST", "/v1/tasks"), "preview": ("POST", "/v1/schedules/preview")}
 _LIST_QUERY = ("requester_id", "status", "limit", "cursor")
-# Fields REST carries elsewhere (the reply echoes request_id) or not yet (signatures on query routes).
+# Fields REST carries elsewhere (the reply echoes request_id).
 _DROPPED = ("op", "request_id")
+# A JSON message's own signature members: REST signs the request in headers instead.
+_MESSAGE_SIGNATURE = ("timestamp", "nonce", "requester_signature")
 _OPS = ("create", "update", "get", "cancel", "pause", "resume", "trigger", "list", "runs", "preview")
 
 
@@ -63,22 +70,36 @@ def check_message(message: Any) -> str:
 class HttpTransport:
     """Sends contract messages to the REST API at ``base_url`` (e.g. ``http://127.0.0.1:8080``)."""
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, *, timeout: float = 30.0, signer: RequestSigner | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.signer = signer
+        """Signs every request (the ``X-Br-*`` headers); None: sent unsigned."""
 
     def call(
-        self, message: Mapping[str, Any], *, idempotency_key: str | None = None, timeout: float | None = None
+        self,
+        message: Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        timeout: float | None = None,
+        signer: RequestSigner | None = None,
     ) -> dict[str, Any]:
-        """Carries out ``message``; returns the success reply (``{"ok": True, "op": …, …}``) or raises."""
+        """Carries out ``message``; returns the success reply (``{"ok": True, "op": …, …}``) or raises.
+
+        ``signer`` (default: the transport's) signs the request; a message's own ``timestamp``,
+        ``nonce`` and ``requester_signature`` are then left out of the body.
+        """
+        signer = signer or self.signer
         op = check_message(message)
+        if signer is not None:
+            message = {key: value for key, value in message.items() if key not in _MESSAGE_SIGNATURE}
         method, path, query, body = _route(op, message)
         headers = {"Accept": "application/json"}
         if op == "create" and idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
         url = self.base_url + path + (f"?{urllib.parse.urlencode(query)}" if query else "")
         retryable = op != "trigger" and (op != "create" or idempotency_key is not None or "task_id" in message)
-        status, answer = self._send(method, url, headers, body, timeout or self.timeout, retryable)
+        status, answer = self._send(method, url, headers, body, timeout or self.timeout, retryable, signer)
         reply: dict[str, Any] = {"ok": True, "op": op}
         if "request_id" in message:
             reply["request_id"] = message["request_id"]
@@ -92,13 +113,35 @@ class HttpTransport:
             reply["task"] = answer
         return reply
 
+    def scheduler_key(self, *, timeout: float | None = None) -> SchedulerKey:
+        """The key ``GET /v1/keys/scheduler`` publishes. Trust on first use: whoever answers at this
+        URL picks the key; prefer the one the operator gives out (``br-schedule public-key``)."""
+        _, answer = self._send(
+            "GET", self.base_url + "/v1/keys/scheduler", {"Accept": "application/json"}, None,
+            timeout or self.timeout, True, self.signer,
+        )
+        text = answer.get("public_key_pem") or answer.get("public_key")
+        if answer.get("algorithm", "ed25519") != "ed25519" or not isinstance(text, str):
+            raise ScheduleError("GET /v1/keys/scheduler: expected an Ed25519 key", code="INTERNAL")
+        return SchedulerKey.from_text(text)
+
     def _send(
-        self, method: str, url: str, headers: dict[str, str], body: bytes | None, timeout: float, retryable: bool
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        timeout: float,
+        retryable: bool,
+        signer: RequestSigner | None = None,
     ) -> tuple[int, dict[str, Any]]:
         if body is not None:
             headers = {**headers, "Content-Type": "application/json"}
         for attempt in (1, 2):
             request = urllib.request.Request(url, data=body, headers=headers, method=method)
+            if signer is not None:  # over the target urllib puts on the request line, signed per attempt
+                for name, value in signer.sign_http(method, request.selector, body or b"").items():
+                    request.add_header(name, value)
             try:
                 with urllib.request.urlopen(request, timeout=timeout) as response:
                     return response.status, _json(response.read(), response.status)
@@ -138,7 +181,7 @@ def _route(op: str, message: Mapping[str, Any]) -> tuple[str, str, dict[str, str
 
 
 def _query(message: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, str]:
-    unknown = [key for key in message if key not in (*fields, *_DROPPED, "requester_signature")]
+    unknown = [key for key in message if key not in (*fields, *_DROPPED, *_MESSAGE_SIGNATURE)]
     if unknown:
         raise InvalidArgumentError(
             "invalid request", [Issue(key, f'Unrecognized key: "{key}"') for key in unknown]
@@ -168,5 +211,5 @@ def _problem(error: urllib.error.HTTPError) -> ScheduleError:
     except ValueError:
         problem = {}
     if isinstance(problem, dict) and "code" in problem:
-        return error_from_problem(problem, error.code)
+        return error_from_problem(problem, error.code, retry_after=error.headers.get("Retry-After"))
     return error_for("INTERNAL", f"HTTP {error.code} {error.reason}", status=error.code)
