@@ -13,7 +13,7 @@ import { loadSecurity } from './security.ts';
  * Refused requests: the message itself is at fault, or its sender is not let in; it goes to the
  * dead-letter queue to be looked at. A rate-limited one too: with no reply_to, it would be lost.
  */
-const REFUSALS: ReadonlySet<WireErrorCode> = new Set([
+export const DEAD_LETTER_CODES: ReadonlySet<WireErrorCode> = new Set([
   'MALFORMED_MESSAGE',
   'UNKNOWN_OPERATION',
   'INVALID_ARGUMENT',
@@ -114,7 +114,7 @@ export async function startSidecar(config: SidecarConfig, logger: Logger): Promi
           deliverTo: ['amqp'],
           ...(request.messageId === undefined ? {} : { idempotencyKey: request.messageId }),
         });
-        return { reply, deadLetter: !reply.ok && REFUSALS.has(reply.error.code) };
+        return { reply, deadLetter: !reply.ok && DEAD_LETTER_CODES.has(reply.error.code) };
       },
       toResultMessage: (result) => resultMessageOf(scheduler, result, resultSigner),
     });

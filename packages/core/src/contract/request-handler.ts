@@ -105,15 +105,9 @@ export class RequestHandler {
    * so a flood costs no verification.
    */
   admit(message: unknown, context: RequestContext = {}): Admission {
-    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-      return {
-        error: failure('MALFORMED_MESSAGE', 'a request must be a JSON object', [
-          { path: '', message: 'expected an object' },
-        ]),
-      };
-    }
-    const body = message as Record<string, unknown>;
-    const requestId = typeof body['request_id'] === 'string' ? body['request_id'] : undefined;
+    if (!isJsonObject(message)) return { error: notAnObject() };
+    const body = message;
+    const requestId = requestIdOf(body);
     const op = typeof body['op'] === 'string' && Object.hasOwn(requestSchemas, body['op']) ? body['op'] : undefined;
     if (depthExceeds(body, MAX_JSON_DEPTH)) {
       const issue = { path: '', message: `nested deeper than ${MAX_JSON_DEPTH} levels` };
@@ -273,17 +267,24 @@ export type ParsedRequest = {
   [Op in Operation]: { op: Op; request: z.output<(typeof requestSchemas)[Op]> };
 }[Operation];
 
+function isJsonObject(message: unknown): message is Record<string, unknown> {
+  return typeof message === 'object' && message !== null && !Array.isArray(message);
+}
+
+function notAnObject(): ErrorReply {
+  return failure('MALFORMED_MESSAGE', 'a request must be a JSON object', [{ path: '', message: 'expected an object' }]);
+}
+
+/** The `request_id` to echo, when the message has a usable one. */
+function requestIdOf(body: Record<string, unknown>): string | undefined {
+  return typeof body['request_id'] === 'string' ? body['request_id'] : undefined;
+}
+
 /** Picks the operation by `op` (absent: create) and checks the message against its schema. */
 export function readRequest(message: unknown): ParsedRequest | { error: ErrorReply } {
-  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
-    return {
-      error: failure('MALFORMED_MESSAGE', 'a request must be a JSON object', [
-        { path: '', message: 'expected an object' },
-      ]),
-    };
-  }
-  const body = message as Record<string, unknown>;
-  const requestId = typeof body['request_id'] === 'string' ? body['request_id'] : undefined;
+  if (!isJsonObject(message)) return { error: notAnObject() };
+  const body = message;
+  const requestId = requestIdOf(body);
   const op = body['op'] ?? 'create';
   if (typeof op !== 'string' || !Object.hasOwn(checkedSchemas, op)) {
     const issue = { path: 'op', message: `expected one of ${OPERATIONS.join(', ')}` };

@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 // The AMQP package's tests stop the broker (stop_app) under an exclusive lock; this file holds it shared.
 import { lockBrokerShared } from '../../../transport-amqp/test/support/broker-lock.ts';
-import { type SidecarProcess, startSidecarProcess, startTarget, waitFor } from './sidecar-process.ts';
+import {
+  deleteSidecarTopology,
+  type SidecarProcess,
+  startSidecarProcess,
+  startTarget,
+  waitFor,
+} from './sidecar-process.ts';
 
 /**
  * End to end, against the real RabbitMQ: `br-schedule serve` in its own process, a task sent in the
@@ -59,12 +65,7 @@ describe('br-schedule serve, end to end', () => {
   afterAll(async () => {
     sidecar?.kill('SIGTERM');
     await sidecar?.exited;
-    if (channel) {
-      await channel.deleteQueue(requestQueue).catch(() => {});
-      await channel.deleteQueue(`${requestQueue}.dead`).catch(() => {});
-      await channel.deleteExchange(`${requestQueue}.dlx`).catch(() => {});
-      await channel.deleteExchange(resultExchange).catch(() => {});
-    }
+    if (channel) await deleteSidecarTopology(channel, requestQueue, resultExchange);
     await connection?.close().catch(() => {});
     await target?.close();
     await rm(dataDir, { recursive: true, force: true });

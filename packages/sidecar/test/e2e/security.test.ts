@@ -7,7 +7,13 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { lockBrokerShared } from '../../../transport-amqp/test/support/broker-lock.ts';
-import { type SidecarProcess, startSidecarProcess, startTarget, waitFor } from './sidecar-process.ts';
+import {
+  deleteSidecarTopology,
+  type SidecarProcess,
+  startSidecarProcess,
+  startTarget,
+  waitFor,
+} from './sidecar-process.ts';
 
 /**
  * Issue 6's proof, end to end against `br-schedule serve` with authentication on and the real
@@ -197,12 +203,7 @@ describe('br-schedule serve with authentication on', () => {
   afterAll(async () => {
     sidecar?.kill('SIGTERM');
     await sidecar?.exited;
-    if (channel) {
-      await channel.deleteQueue(requestQueue).catch(() => {});
-      await channel.deleteQueue(`${requestQueue}.dead`).catch(() => {});
-      await channel.deleteExchange(`${requestQueue}.dlx`).catch(() => {});
-      await channel.deleteExchange(resultExchange).catch(() => {});
-    }
+    if (channel) await deleteSidecarTopology(channel, requestQueue, resultExchange);
     await connection?.close().catch(() => {});
     await target?.close();
     await rm(dir, { recursive: true, force: true });
@@ -451,12 +452,7 @@ describe('rate limits', () => {
   afterAll(async () => {
     sidecar?.kill('SIGTERM');
     await sidecar?.exited;
-    if (channel) {
-      await channel.deleteQueue(requestQueue).catch(() => {});
-      await channel.deleteQueue(`${requestQueue}.dead`).catch(() => {});
-      await channel.deleteExchange(`${requestQueue}.dlx`).catch(() => {});
-      await channel.deleteExchange(`e2e.limited.results.${suffix}`).catch(() => {});
-    }
+    if (channel) await deleteSidecarTopology(channel, requestQueue, `e2e.limited.results.${suffix}`);
     await connection?.close().catch(() => {});
     await rm(dir, { recursive: true, force: true });
     releaseBroker?.();

@@ -5,6 +5,17 @@ import { join } from 'node:path';
 
 const CLI = join(import.meta.dirname, '../../src/cli.ts');
 
+/** Deletes what a sidecar declared on the broker for its request queue and result exchange. */
+export async function deleteSidecarTopology(
+  channel: { deleteQueue(name: string): Promise<unknown>; deleteExchange(name: string): Promise<unknown> },
+  requestQueue: string,
+  resultExchange: string,
+): Promise<void> {
+  for (const queue of [requestQueue, `${requestQueue}.dead`]) await channel.deleteQueue(queue).catch(() => {});
+  for (const exchange of [`${requestQueue}.dlx`, resultExchange])
+    await channel.deleteExchange(exchange).catch(() => {});
+}
+
 /** A `br-schedule serve` process this test started, and what it logged. */
 export interface SidecarProcess {
   readonly child: ChildProcess;

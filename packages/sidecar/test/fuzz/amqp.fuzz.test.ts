@@ -7,7 +7,8 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The AMQP package's tests stop the broker (stop_app) under an exclusive lock; this file holds it shared.
 import { lockBrokerShared } from '../../../transport-amqp/test/support/broker-lock.ts';
-import { startTarget, waitFor } from '../e2e/sidecar-process.ts';
+import { DEAD_LETTER_CODES } from '../../src/sidecar.ts';
+import { deleteSidecarTopology, startTarget, waitFor } from '../e2e/sidecar-process.ts';
 import {
   BASE_OPS,
   type BaseOp,
@@ -48,23 +49,6 @@ import {
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 const MESSAGES = 10_000;
 const BATCH = 250;
-
-/** The codes the sidecar dead-letters (packages/sidecar/src/sidecar.ts, REFUSALS): the message is at fault. */
-const DEAD_LETTERED = new Set([
-  'MALFORMED_MESSAGE',
-  'UNKNOWN_OPERATION',
-  'INVALID_ARGUMENT',
-  'SCHEDULE_INVALID',
-  'SCHEDULE_SEARCH_LIMIT',
-  'MESSAGE_TOO_LARGE',
-  'UNAUTHENTICATED',
-  'SIGNATURE_INVALID',
-  'REQUEST_EXPIRED',
-  'REQUEST_REPLAYED',
-  'FORBIDDEN',
-  'TARGET_FORBIDDEN',
-  'RATE_LIMITED',
-]);
 
 interface Sent {
   readonly message: WireMessage;
@@ -142,11 +126,7 @@ describe('fuzzing the AMQP channel', () => {
 
   afterAll(async () => {
     for (const sidecar of sidecars) await killSidecar(sidecar);
-    if (channel) {
-      for (const queue of [requestQueue, `${requestQueue}.dead`]) await channel.deleteQueue(queue).catch(() => {});
-      for (const exchange of [`${requestQueue}.dlx`, resultExchange])
-        await channel.deleteExchange(exchange).catch(() => {});
-    }
+    if (channel) await deleteSidecarTopology(channel, requestQueue, resultExchange);
     await connection?.close().catch(() => {});
     await target?.close();
     await removeDir(dataDir);
@@ -350,7 +330,10 @@ describe('fuzzing the AMQP channel', () => {
     const answered = [...inbox.byKey.entries()];
     const refused = new Set(
       answered
-        .filter(([, [reply]]) => reply?.ok === false && DEAD_LETTERED.has(String(reply.error?.code)))
+        .filter(
+          ([, [reply]]) =>
+            reply?.ok === false && (DEAD_LETTER_CODES as ReadonlySet<string>).has(String(reply.error?.code)),
+        )
         .map(([id]) => id),
     );
     await waitFor(
