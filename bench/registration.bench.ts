@@ -18,7 +18,7 @@
  *   - in-process reference: `Scheduler.schedule` on SqliteTaskStore in this process, 1,000 in flight.
  * Two sidecars run side by side: one with `SCHEDULER_AUTH=off`, one with signing on (the default
  * outside loopback), where every request is Ed25519-signed by this client (REST: the X-Br-* headers;
- * AMQP: the message) and verified by the sidecar. Rate limits are off in both: they would measure
+ * AMQP: the message) and verified by the sidecar, with Ed25519 and with HMAC-SHA256. Rate limits are off in both: they would measure
  * the limit, not the sidecar. Each round registers TASKS tasks per channel; rounds alternate (REST,
  * AMQP, signed REST, signed AMQP, reference, …) after a warm-up of 1,000 each; the table shows
  * medians. The sidecars and this client share the 2 cores; signing happens in the client's time.
@@ -26,7 +26,7 @@
  * Direct run: node --conditions=source bench/registration.bench.ts (run.ts adds the flag).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,14 +49,15 @@ const TARGET = 5_000;
 const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 const CLI = join(import.meta.dirname, '../packages/sidecar/src/cli.ts');
 const REQUESTER = randomUUID();
+const HMAC_REQUESTER = randomUUID();
 
-function request(uri: string, at: number) {
+function request(uri: string, at: number, requesterId: string = REQUESTER) {
   return {
     uri,
     method: 'POST',
     parameters: { n: at },
     schedule: { rules: [{ at: new Date(at).toISOString() }] },
-    requester_id: REQUESTER,
+    requester_id: requesterId,
   };
 }
 
@@ -110,12 +111,20 @@ async function startSidecar(
   return { child, url };
 }
 
-/** The bench requester's key pair: the private half signs here, the public half is the sidecar's key directory. */
-function requesterKeys(dir: string): RequestSigner {
+/**
+ * The bench requester's credentials, written to the sidecar's key directory: an Ed25519 key pair
+ * (the private half signs here) under REQUESTER, and an HMAC secret under a second requester id.
+ */
+function requesterKeys(dir: string): { ed25519: RequestSigner; hmac: RequestSigner } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   mkdirSync(dir);
   writeFileSync(join(dir, `${REQUESTER}.pem`), publicKey.export({ format: 'pem', type: 'spki' }));
-  return RequestSigner.ed25519(REQUESTER, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
+  const secret = randomBytes(32).toString('base64');
+  writeFileSync(join(dir, `${HMAC_REQUESTER}.hmac`), secret);
+  return {
+    ed25519: RequestSigner.ed25519(REQUESTER, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()),
+    hmac: RequestSigner.hmac(HMAC_REQUESTER, secret),
+  };
 }
 
 async function main(): Promise<void> {
@@ -124,7 +133,7 @@ async function main(): Promise<void> {
   const queue = `bench.requests.${suffix}`;
   const exchange = `bench.results.${suffix}`;
   const signedQueue = `bench.signed-requests.${suffix}`;
-  const signer = requesterKeys(join(dataDir, 'keys'));
+  const signers = requesterKeys(join(dataDir, 'keys'));
   const open = await startSidecar(join(dataDir, 'open'), queue, exchange, { SCHEDULER_AUTH: 'off' });
   const signed = await startSidecar(join(dataDir, 'signed'), signedQueue, exchange, {
     SCHEDULER_AUTH: 'signed',
@@ -155,9 +164,9 @@ async function main(): Promise<void> {
   await scheduler.start();
 
   let dueAt = Date.now() + 3_600_000;
-  const rest = (target: Pool, sign: boolean) => async () => {
-    const body = JSON.stringify(request('http://127.0.0.1:9/bench', dueAt++));
-    const headers = sign ? signer.signHttp({ method: 'POST', target: '/v1/tasks', body }) : {};
+  const rest = (target: Pool, signer?: RequestSigner) => async () => {
+    const body = JSON.stringify(request('http://127.0.0.1:9/bench', dueAt++, signer?.requesterId));
+    const headers = signer ? signer.signHttp({ method: 'POST', target: '/v1/tasks', body }) : {};
     const response = await target.request({
       path: '/v1/tasks',
       method: 'POST',
@@ -167,12 +176,12 @@ async function main(): Promise<void> {
     const text = await response.body.text();
     if (response.statusCode !== 201) throw new Error(`HTTP ${response.statusCode}: ${text}`);
   };
-  const amqpSend = (to: string, sign: boolean) => (i: number) =>
+  const amqpSend = (to: string, signer?: RequestSigner) => (i: number) =>
     new Promise<void>((resolve) => {
       const id = `${suffix}-${dueAt}-${i}`;
       waiting.set(id, resolve);
-      const message = request('http://127.0.0.1:9/bench', dueAt++);
-      channel.sendToQueue(to, Buffer.from(JSON.stringify(sign ? signer.signMessage(message) : message)), {
+      const message = request('http://127.0.0.1:9/bench', dueAt++, signer?.requesterId);
+      channel.sendToQueue(to, Buffer.from(JSON.stringify(signer ? signer.signMessage(message) : message)), {
         replyTo: 'amq.rabbitmq.reply-to',
         correlationId: id,
         messageId: id,
@@ -181,10 +190,12 @@ async function main(): Promise<void> {
       });
     });
   const sides: Record<string, (n: number) => Promise<number>> = {
-    'REST (POST /v1/tasks)': (n) => pump(n, HTTP_IN_FLIGHT, rest(pool, false)),
-    'AMQP (request queue → reply)': (n) => pump(n, AMQP_IN_FLIGHT, amqpSend(queue, false)),
-    'REST, signed (Ed25519)': (n) => pump(n, HTTP_IN_FLIGHT, rest(signedPool, true)),
-    'AMQP, signed (Ed25519)': (n) => pump(n, AMQP_IN_FLIGHT, amqpSend(signedQueue, true)),
+    'REST (POST /v1/tasks)': (n) => pump(n, HTTP_IN_FLIGHT, rest(pool)),
+    'AMQP (request queue → reply)': (n) => pump(n, AMQP_IN_FLIGHT, amqpSend(queue)),
+    'REST, signed (Ed25519)': (n) => pump(n, HTTP_IN_FLIGHT, rest(signedPool, signers.ed25519)),
+    'AMQP, signed (Ed25519)': (n) => pump(n, AMQP_IN_FLIGHT, amqpSend(signedQueue, signers.ed25519)),
+    'REST, signed (HMAC)': (n) => pump(n, HTTP_IN_FLIGHT, rest(signedPool, signers.hmac)),
+    'AMQP, signed (HMAC)': (n) => pump(n, AMQP_IN_FLIGHT, amqpSend(signedQueue, signers.hmac)),
     'in-process Scheduler.schedule (reference)': (n) =>
       pump(n, REFERENCE_IN_FLIGHT, async () => {
         await scheduler.schedule({

@@ -1,11 +1,11 @@
-import { type KeyObject, randomBytes } from 'node:crypto';
+import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { readEd25519PrivateKey, readHmacSecret } from './credentials.ts';
 import { signEd25519, signHmac } from './signatures.ts';
 import { httpSigningInput, messageSigningInput, SIGNATURE_HEADERS } from './signing-input.ts';
 
 type Key =
   | { readonly kind: 'ed25519'; readonly privateKey: KeyObject }
-  | { readonly kind: 'hmac'; readonly secret: Buffer };
+  | { readonly kind: 'hmac'; readonly secret: KeyObject };
 
 /**
  * The requester's side of docs/security.md, for Node services that call a sidecar: adds
@@ -36,7 +36,7 @@ export class RequestSigner {
 
   /** From a shared HMAC secret (base64, or `hex:…`; at least 32 bytes). */
   static hmac(requesterId: string, secret: string, now: () => number = Date.now): RequestSigner {
-    return new RequestSigner(requesterId, { kind: 'hmac', secret: readHmacSecret(secret) }, now);
+    return new RequestSigner(requesterId, { kind: 'hmac', secret: createSecretKey(readHmacSecret(secret)) }, now);
   }
 
   /** The message with this requester's id, a fresh timestamp and nonce, and the signature over all of it. */

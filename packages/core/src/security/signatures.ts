@@ -9,7 +9,7 @@ export function signEd25519(privateKey: KeyObject, input: Buffer): string {
   return sign(null, input, privateKey).toString('base64');
 }
 
-export function signHmac(secret: Buffer, input: Buffer): string {
+export function signHmac(secret: Buffer | KeyObject, input: Buffer): string {
   return createHmac('sha256', secret).update(input).digest('base64');
 }
 

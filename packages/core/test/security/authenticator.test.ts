@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -513,7 +513,7 @@ describe('ReplayGuard', () => {
 describe('CredentialSet.of', () => {
   it('builds a set from credentials made in code', () => {
     const set = CredentialSet.of([
-      { requesterId: A.toUpperCase(), kind: 'hmac', secret: randomBytes(32), admin: false },
+      { requesterId: A.toUpperCase(), kind: 'hmac', secret: createSecretKey(randomBytes(32)), admin: false },
     ]);
     expect(set.get(A)?.requesterId).toBe(A.toUpperCase());
   });

@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, createSecretKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   CredentialSet,
@@ -30,7 +30,7 @@ const ed25519Credential = {
 const hmacCredential = {
   requesterId: vectors.keys.requester_id,
   kind: 'hmac',
-  secret: hmacSecret,
+  secret: createSecretKey(hmacSecret),
   admin: false,
 } as const;
 
