@@ -13,6 +13,10 @@ export type HostLookup = (hostname: string) => Promise<readonly LookupAddress[]>
 /** The system resolver (getaddrinfo, so /etc/hosts too), with the hint Node's sockets use by default. */
 export const systemLookup: HostLookup = (hostname) => dnsLookup(hostname, { all: true, hints: ADDRCONFIG });
 
+/** How long `check` reuses a name's resolution, and for how many names at most. */
+const RECENT_LOOKUP_MS = 1000;
+const RECENT_LOOKUP_ENTRIES = 1000;
+
 /** A connection the guard refused; `code` makes the attempt's outcome permanent (see outcome.ts). */
 export class TargetRefusedError extends Error {
   readonly code = 'TARGET_FORBIDDEN';
@@ -43,6 +47,7 @@ export interface TargetGuardOptions {
 export class TargetGuard {
   private readonly allowList: AllowList;
   private readonly lookup: HostLookup;
+  private readonly recent = new Map<string, { at: number; addresses: Promise<readonly LookupAddress[]> }>();
 
   /** @throws InvalidArgumentError naming each bad allow-list entry (`allow[2]`) */
   constructor(options: TargetGuardOptions = {}) {
@@ -62,11 +67,26 @@ export class TargetGuard {
     if (typeof byName === 'string') return byName;
     let addresses: readonly LookupAddress[];
     try {
-      addresses = await this.lookup(hostname);
+      addresses = await this.recentLookup(hostname);
     } catch {
       return null;
     }
     return this.refuseResolved(hostname, addresses, byName);
+  }
+
+  /**
+   * The lookup for `check`, shared by the checks of one name within a second: a burst of tasks
+   * created for one host waits for one resolution, not one each (getaddrinfo runs on libuv's four
+   * threads). Connections never use it: each resolves afresh for the address it pins.
+   */
+  private recentLookup(hostname: string): Promise<readonly LookupAddress[]> {
+    const now = Date.now();
+    const cached = this.recent.get(hostname);
+    if (cached !== undefined && now - cached.at < RECENT_LOOKUP_MS) return cached.addresses;
+    if (this.recent.size >= RECENT_LOOKUP_ENTRIES) this.recent.clear();
+    const addresses = this.lookup(hostname);
+    this.recent.set(hostname, { at: now, addresses });
+    return addresses;
   }
 
   /**

@@ -82,6 +82,16 @@ describe('TargetGuard: cloud metadata endpoints are always refused', () => {
     );
     expect(dns.calls).toEqual([]);
   });
+
+  it('looks a name up once for the checks of a burst, and afresh for each connection', async () => {
+    const dns = tableLookup({ 'api.example.com': '192.0.2.10' });
+    const guard = new TargetGuard({ lookup: dns.lookup });
+    for (let i = 0; i < 100; i++) expect(await guard.check('api.example.com')).toBeNull();
+    expect(dns.calls).toEqual(['api.example.com']);
+    await guard.resolve('api.example.com');
+    await guard.resolve('api.example.com');
+    expect(dns.calls).toHaveLength(3);
+  });
 });
 
 describe('TargetGuard: the allow-list', () => {
