@@ -93,19 +93,25 @@ export class RequestAuthenticator {
         { path: name('requester_id'), message: 'unknown requester' },
       ]);
     }
-    // The signature before the replay check: an unsigned message must not burn a requester's nonce.
-    if (!verifySignature(credential, request.signingInput(), signature as string)) {
+    const authentic = () => {
+      if (verifySignature(credential, request.signingInput(), signature as string)) return;
       throw new AuthenticationError(
         'SIGNATURE_INVALID',
         'the signature does not match the request and the requester’s key',
         [{ path: name('requester_signature'), message: 'does not verify' }],
       );
-    }
+    };
     try {
-      this.replay.admit(credential.requesterId, timestamp as string, nonce as string);
+      // Window and nonce first (cheap), then the signature, then the nonce is recorded.
+      this.replay.admit(credential.requesterId, timestamp as string, nonce as string, authentic);
     } catch (error) {
       // The guard names `timestamp` and `nonce`; the channel may call them otherwise (HTTP headers).
-      if (!(error instanceof AuthenticationError) || request.fieldNames === undefined) throw error;
+      if (
+        !(error instanceof AuthenticationError) ||
+        request.fieldNames === undefined ||
+        error.code === 'SIGNATURE_INVALID'
+      )
+        throw error;
       const issues = error.issues.map((i) => ({ ...i, path: name(i.path as 'timestamp' | 'nonce') }));
       throw new AuthenticationError(error.code as AuthenticationErrorCode, error.message, issues);
     }

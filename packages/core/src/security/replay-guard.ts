@@ -33,8 +33,14 @@ export class ReplayGuard {
     return this.current.size + this.previous.size;
   }
 
-  /** Checks the timestamp (RFC 3339) and records the nonce; throws REQUEST_EXPIRED or REQUEST_REPLAYED. */
-  admit(requesterId: string, timestamp: string, nonce: string): void {
+  /**
+   * Checks the timestamp (RFC 3339) and the nonce, then runs `authentic` (the signature check, which
+   * throws when it fails), then records the nonce. The cheap checks come first, so a flood of stale
+   * or replayed messages costs no signature verification; the nonce is recorded only for a message
+   * that proved itself, so a forgery cannot spend a requester's nonce.
+   * @throws REQUEST_EXPIRED, REQUEST_REPLAYED, or what `authentic` throws
+   */
+  admit(requesterId: string, timestamp: string, nonce: string, authentic: () => void = () => {}): void {
     const now = this.clock.now();
     // RFC 3339 with its offset: Date.parse alone takes other forms, and reads one without offset as local time.
     const at = RFC3339.test(timestamp) ? Date.parse(timestamp) : Number.NaN;
@@ -58,6 +64,7 @@ export class ReplayGuard {
         { path: 'nonce', message: 'already used: every request needs a new nonce' },
       ]);
     }
+    authentic();
     this.current.add(key);
   }
 
