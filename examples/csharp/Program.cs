@@ -13,9 +13,11 @@ namespace BrSdk.ScheduleExample
     /// <summary>
     /// A C# service using the br-sdk scheduler sidecar with nothing but HttpClient (and ClientWebSocket).
     ///
-    ///   mono ScheduleExample.exe [sidecar-url] [--once target-url] [--requester uuid]
+    ///   mono ScheduleExample.exe [sidecar-url] [--once target-url] [--requester uuid] [--hmac-secret file]
     ///
     /// The sidecar URL comes from the first argument or BR_SCHEDULE_URL (default http://127.0.0.1:8080).
+    /// With --hmac-secret (or BR_SCHEDULE_HMAC_SECRET_FILE) every request is signed with the requester's
+    /// HMAC secret, as a sidecar with SCHEDULER_AUTH=signed requires (Signing.cs).
     /// Without --once: schedules the four example calendars in Asia/Tehran, prints the next fires,
     /// lists, pauses, resumes and cancels the task. With --once: a one-shot 2 s ahead that POSTs to
     /// target-url, waits for its result, triggers it once more, reads its runs, and has a second
@@ -32,7 +34,7 @@ namespace BrSdk.ScheduleExample
         public const int ExitUsage = 2;
         public const int ExitUnreachable = 3;
 
-        const string Usage = "usage: mono ScheduleExample.exe [sidecar-url] [--once target-url] [--requester uuid]";
+        const string Usage = "usage: mono ScheduleExample.exe [sidecar-url] [--once target-url] [--requester uuid] [--hmac-secret file]";
 
         // C# 7.2 (mcs) has no async Main: block on the async one here, and nowhere else.
         public static int Main(string[] args) => MainAsync(args).GetAwaiter().GetResult();
@@ -55,10 +57,13 @@ namespace BrSdk.ScheduleExample
                 Console.WriteLine(Usage);
                 return ExitOk;
             }
+            if (options.SelfTestVectors != null) return SigningVectors.Check(options.SelfTestVectors, Console.Out) == 0 ? ExitOk : ExitUnexpected;
 
             try
             {
-                using (var http = new HttpClient { BaseAddress = options.SchedulerUrl, Timeout = TimeSpan.FromSeconds(10) })
+                // Signed: a handler adds the four X-Br-* headers to every request (Signing.cs).
+                var handler = options.Signer != null ? new SigningHandler(options.Signer) : (HttpMessageHandler)new HttpClientHandler();
+                using (var http = new HttpClient(handler) { BaseAddress = options.SchedulerUrl, Timeout = TimeSpan.FromSeconds(10) })
                 {
                     var demo = new Demo(new ScheduleClient(http), options, Console.Out);
                     await demo.RunAsync();
@@ -103,12 +108,17 @@ namespace BrSdk.ScheduleExample
         public Uri SchedulerUrl { get; private set; }
         public Uri OnceTarget { get; private set; }
         public string RequesterId { get; private set; }
+        /// <summary>Null when requests go unsigned (a sidecar with SCHEDULER_AUTH=off).</summary>
+        public RequestSigner Signer { get; private set; }
+        /// <summary>Checks Signing.cs against spec/vectors/signing.json instead of running the demo.</summary>
+        public string SelfTestVectors { get; private set; }
         public bool Help { get; private set; }
 
         public static Options Parse(string[] args)
         {
             var options = new Options();
             string url = null;
+            string secretFile = null;
             for (var i = 0; i < args.Length; i++)
             {
                 switch (args[i])
@@ -125,6 +135,12 @@ namespace BrSdk.ScheduleExample
                         if (!Guid.TryParse(id, out _)) throw new ArgumentException("--requester must be a UUID: " + id);
                         options.RequesterId = id;
                         break;
+                    case "--hmac-secret":
+                        secretFile = Next(args, ref i);
+                        break;
+                    case "--self-test-vectors":
+                        options.SelfTestVectors = Next(args, ref i);
+                        break;
                     default:
                         if (args[i].StartsWith("-", StringComparison.Ordinal)) throw new ArgumentException("unknown option " + args[i]);
                         if (url != null) throw new ArgumentException("one sidecar URL only");
@@ -135,6 +151,20 @@ namespace BrSdk.ScheduleExample
             url = url ?? Environment.GetEnvironmentVariable("BR_SCHEDULE_URL") ?? "http://127.0.0.1:8080";
             // A trailing '/' so relative paths ("v1/tasks") resolve below it, behind a path prefix too.
             options.SchedulerUrl = HttpUrl(url.EndsWith("/", StringComparison.Ordinal) ? url : url + "/", "the sidecar URL");
+            secretFile = secretFile ?? Environment.GetEnvironmentVariable("BR_SCHEDULE_HMAC_SECRET_FILE");
+            if (!string.IsNullOrEmpty(secretFile))
+            {
+                // The secret is the requester's: a new random id would have no key at the scheduler.
+                if (options.RequesterId == null) throw new ArgumentException("--hmac-secret needs --requester, the id the secret belongs to");
+                try
+                {
+                    options.Signer = RequestSigner.FromSecretFile(options.RequesterId, secretFile);
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is FormatException)
+                {
+                    throw new ArgumentException("cannot read the HMAC secret from " + secretFile + ": " + e.Message);
+                }
+            }
             options.RequesterId = options.RequesterId ?? Guid.NewGuid().ToString();
             return options;
         }
@@ -354,12 +384,12 @@ namespace BrSdk.ScheduleExample
             using (var socket = await SchedulerSocket.ConnectAsync(options.SchedulerUrl, timeout.Token))
             {
                 var token = timeout.Token;
-                await socket.SendAsync(new Dictionary<string, object> { ["type"] = "subscribe", ["requester_id"] = options.RequesterId }, token);
+                await socket.SendAsync(Signed(new Dictionary<string, object> { ["type"] = "subscribe", ["requester_id"] = options.RequesterId }), token);
                 var create = NewTask("ws");
                 create["op"] = "create";
                 create["request_id"] = "create-1";
                 create["schedule"] = OneShot(TimeSpan.FromSeconds(1));
-                await socket.SendAsync(create, token);
+                await socket.SendAsync(Signed(create), token);
 
                 string taskId = null;
                 var results = new Dictionary<string, Dictionary<string, object>>(); // by task id: a result may beat the reply
@@ -402,6 +432,15 @@ namespace BrSdk.ScheduleExample
                 Check(results[taskId].Str("status") == "success", "the one-shot created over the WebSocket succeeded");
                 await socket.CloseAsync(token);
             }
+        }
+
+        /// <summary>
+        /// A subscribe or request frame with its signing members when signing is on (Signing.cs); ack and
+        /// unsubscribe frames need none.
+        /// </summary>
+        IDictionary<string, object> Signed(IDictionary<string, object> frame)
+        {
+            return options.Signer == null ? frame : options.Signer.SignMessage(frame);
         }
 
         static void Check(bool condition, string what)

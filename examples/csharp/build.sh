@@ -11,6 +11,7 @@ if ! command -v mcs >/dev/null; then
 fi
 
 mkdir -p "$here/bin"
+# Every .cs file here: Program, ScheduleClient, SchedulerSocket, Json and Signing (HMAC-SHA256, in mscorlib).
 # C# 7.2 is the newest language mcs knows; warnings are errors so the example stays clean.
 if ! output="$(mcs -nologo -langversion:7.2 -warnaserror+ -target:exe -r:System.Net.Http \
   -out:"$here/bin/ScheduleExample.exe" "$here"/*.cs 2>&1)"; then

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +69,71 @@ async function closedPort(): Promise<number> {
   return address.port;
 }
 
+/**
+ * A GET signed the way docs/security.md says (independently of the example's Signing.cs), for the
+ * test's own look at a signed sidecar.
+ */
+async function signedGet(baseUrl: string, target: string, requesterId: string, secret: string) {
+  const timestamp = new Date().toISOString();
+  const nonce = randomBytes(16).toString('base64url');
+  const digest = createHash('sha256').update('').digest('hex');
+  const input = ['br-schedule/http/v1', 'GET', target, requesterId, timestamp, nonce, digest].join('\n');
+  const signature = createHmac('sha256', Buffer.from(secret, 'base64')).update(input).digest('base64');
+  return fetch(`${baseUrl}${target}`, {
+    headers: {
+      'x-br-requester-id': requesterId,
+      'x-br-timestamp': timestamp,
+      'x-br-nonce': nonce,
+      'x-br-signature': signature,
+    },
+  });
+}
+
+/** What every `--once` run must show: the task completed, the target called twice over REST and once over WS. */
+async function expectOnceRun(
+  result: Finished,
+  target: Awaited<ReturnType<typeof startTarget>>,
+  requesterId: string,
+  getTask: (id: string) => Promise<Response>,
+) {
+  expect(result.code, transcript(result)).toBe(0);
+
+  // The task id it printed is a task of the sidecar, completed, and the one that called the target.
+  const id = /created task ([0-9a-f-]{36}) \(active\)/.exec(result.stdout)?.[1];
+  expect(id, transcript(result)).toBeDefined();
+  const task = (await (await getTask(id ?? '')).json()) as Record<string, unknown>;
+  expect(task).toMatchObject({
+    requester_id: requesterId,
+    status: 'completed',
+    target: { uri: `${target.url}/csharp`, method: 'POST' },
+    last_run: { status: 'success', http_status: 200 },
+  });
+  // Called twice: at its `at`, and once more by the trigger.
+  const restCalls = target.calls.filter((call) => call.headers['x-br-task-id'] === id);
+  expect(restCalls).toHaveLength(2);
+  for (const call of restCalls) {
+    expect(call.method).toBe('POST');
+    expect(JSON.parse(call.body)).toEqual({ team: 'ops', format: 'pdf', channel: 'rest' });
+  }
+  // The second one-shot, created over the WebSocket, called it too.
+  const wsId = /^ws: created task ([0-9a-f-]{36})$/m.exec(result.stdout)?.[1];
+  expect(wsId, transcript(result)).toBeDefined();
+  const wsCalls = target.calls.filter((call) => call.headers['x-br-task-id'] === wsId);
+  expect(wsCalls.map((call) => JSON.parse(call.body) as unknown)).toEqual([
+    { team: 'ops', format: 'pdf', channel: 'ws' },
+  ]);
+
+  expect(result.stdout).toContain(`the same request with the same Idempotency-Key answers task ${id}`);
+  expect(result.stdout).toMatch(/^result: run \S+ success, HTTP 200, 1 attempt\(s\), content \{"done":true\}$/m);
+  expect(result.stdout).toMatch(/^triggered run \S+: success \(manual\)$/m);
+  expect(result.stdout).toMatch(/^runs \(newest first\): \S+ manual success, \S+ schedule success$/m);
+  expect(result.stdout).toContain(`cancel task ${id}: 409 TASK_NOT_ACTIVE`);
+  expect(result.stdout).toMatch(/^bad request refused: 400 SCHEDULE_INVALID /m);
+  expect(result.stdout).toContain('  schedule[0].minute: minute 61 out of 0-59');
+  expect(result.stdout).toMatch(/^ws: subscribed to /m);
+  expect(result.stdout).toMatch(/^ws: result for task [0-9a-f-]{36}: success, HTTP 200/m);
+}
+
 describe('example: C# over plain HTTP (mono)', () => {
   let dataDir: string;
   let sidecar: SidecarProcess | undefined;
@@ -113,39 +178,7 @@ describe('example: C# over plain HTTP (mono)', () => {
       [exe, sidecar?.url ?? '', '--once', `${target.url}/csharp`, '--requester', requesterId],
       { timeoutMs: 75_000 },
     );
-    expect(result.code, transcript(result)).toBe(0);
-
-    // The task id it printed is a task of the sidecar, completed, and the one that called the target.
-    const id = /created task ([0-9a-f-]{36}) \(active\)/.exec(result.stdout)?.[1];
-    expect(id, transcript(result)).toBeDefined();
-    const task = (await (await fetch(`${sidecar?.url}/v1/tasks/${id}`)).json()) as Record<string, unknown>;
-    expect(task).toMatchObject({
-      requester_id: requesterId,
-      status: 'completed',
-      target: { uri: `${target.url}/csharp`, method: 'POST' },
-      last_run: { status: 'success', http_status: 200 },
-    });
-    // Called twice: at its `at`, and once more by the trigger.
-    const restCalls = target.calls.filter((call) => call.headers['x-br-task-id'] === id);
-    expect(restCalls).toHaveLength(2);
-    for (const call of restCalls) {
-      expect(call.method).toBe('POST');
-      expect(JSON.parse(call.body)).toEqual({ team: 'ops', format: 'pdf', channel: 'rest' });
-    }
-    // The second one-shot, created over the WebSocket, called it too.
-    const bodies = target.calls
-      .filter((call) => call.url === '/csharp')
-      .map((call) => JSON.parse(call.body) as unknown);
-    expect(bodies).toContainEqual({ team: 'ops', format: 'pdf', channel: 'ws' });
-
-    expect(result.stdout).toContain(`the same request with the same Idempotency-Key answers task ${id}`);
-    expect(result.stdout).toMatch(/^result: run \S+ success, HTTP 200, 1 attempt\(s\), content \{"done":true\}$/m);
-    expect(result.stdout).toMatch(/^triggered run \S+: success \(manual\)$/m);
-    expect(result.stdout).toMatch(/^runs \(newest first\): \S+ manual success, \S+ schedule success$/m);
-    expect(result.stdout).toContain(`cancel task ${id}: 409 TASK_NOT_ACTIVE`);
-    expect(result.stdout).toMatch(/^bad request refused: 400 SCHEDULE_INVALID /m);
-    expect(result.stdout).toContain('  schedule[0].minute: minute 61 out of 0-59');
-    expect(result.stdout).toMatch(/^ws: result for task [0-9a-f-]{36}: success, HTTP 200/m);
+    await expectOnceRun(result, target, requesterId, (id) => fetch(`${sidecar?.url}/v1/tasks/${id}`));
   });
 
   it('without --once: the four calendars in Tehran, paused, resumed, listed and cancelled', {
@@ -193,5 +226,88 @@ describe('example: C# over plain HTTP (mono)', () => {
     const unreachable = await run('mono', [exe, `http://127.0.0.1:${port}`], { timeoutMs: 30_000 });
     expect(unreachable.code, transcript(unreachable)).toBe(3);
     expect(unreachable.stderr).toContain(`cannot reach the scheduler at http://127.0.0.1:${port}/`);
+  });
+
+  describe('against a sidecar with SCHEDULER_AUTH=signed', () => {
+    let dir: string;
+    let signed: SidecarProcess | undefined;
+    const requesterId = randomUUID();
+    const secret = randomBytes(32).toString('base64');
+    let secretFile: string;
+
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'br-csharp-signed-'));
+      const keys = join(dir, 'keys');
+      await mkdir(keys);
+      // The scheduler's copy, named for the requester, and the client's copy of the same secret.
+      await writeFile(join(keys, `${requesterId}.hmac`), secret);
+      secretFile = join(dir, 'client.hmac');
+      await writeFile(secretFile, `${secret}\n`);
+      signed = await startSidecarProcess({
+        SCHEDULER_AUTH: 'signed',
+        SCHEDULER_AUTH_KEYS: keys,
+        SCHEDULER_DATA_DIR: join(dir, 'data'),
+      });
+    }, 60_000);
+
+    afterAll(async () => {
+      if (signed) {
+        signed.kill('SIGTERM');
+        await signed.exited;
+      }
+      await rm(dir, { recursive: true, force: true });
+    }, 60_000);
+
+    it('Signing.cs reproduces the http and messages cases of spec/vectors/signing.json', {
+      timeout: 30_000,
+    }, async () => {
+      const vectors = join(exampleDir, '..', '..', 'spec', 'vectors', 'signing.json');
+      const result = await run('mono', [exe, '--self-test-vectors', vectors], { timeoutMs: 20_000 });
+      expect(result.code, transcript(result)).toBe(0);
+      expect(result.stdout.match(/^ok {3}http: /gm)).toHaveLength(2);
+      expect(result.stdout.match(/^ok {3}message: /gm)).toHaveLength(3);
+      expect(result.stdout).not.toContain('FAIL');
+    });
+
+    it('--once --hmac-secret: every step signed, the same as unsigned', { timeout: 90_000 }, async () => {
+      const result = await run(
+        'mono',
+        [
+          exe,
+          signed?.url ?? '',
+          '--once',
+          `${target.url}/csharp`,
+          '--requester',
+          requesterId,
+          '--hmac-secret',
+          secretFile,
+        ],
+        { timeoutMs: 75_000 },
+      );
+      await expectOnceRun(result, target, requesterId, (id) =>
+        signedGet(signed?.url ?? '', `/v1/tasks/${id}`, requesterId, secret),
+      );
+    });
+
+    it('the secret from BR_SCHEDULE_HMAC_SECRET_FILE; without one, 401 UNAUTHENTICATED', {
+      timeout: 90_000,
+    }, async () => {
+      const fromEnv = await run('mono', [exe, signed?.url ?? '', '--requester', requesterId], {
+        timeoutMs: 45_000,
+        env: { BR_SCHEDULE_HMAC_SECRET_FILE: secretFile },
+      });
+      expect(fromEnv.code, transcript(fromEnv)).toBe(0);
+      expect(fromEnv.stdout).toMatch(/^cancelled task [0-9a-f-]{36}: cancelled$/m);
+
+      const unsigned = await run('mono', [exe, signed?.url ?? '', '--requester', requesterId], { timeoutMs: 30_000 });
+      expect(unsigned.code, transcript(unsigned)).toBe(1);
+      expect(unsigned.stderr).toContain('FAILED: the scheduler answered 401 UNAUTHENTICATED');
+
+      const noRequester = await run('mono', [exe, signed?.url ?? '', '--hmac-secret', secretFile], {
+        timeoutMs: 30_000,
+      });
+      expect(noRequester.code, transcript(noRequester)).toBe(2);
+      expect(noRequester.stderr).toContain('--hmac-secret needs --requester');
+    });
   });
 });
