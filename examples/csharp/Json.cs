@@ -1,5 +1,4 @@
 using System;
-using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
@@ -16,12 +15,8 @@ namespace BrSdk.ScheduleExample
     /// </summary>
     public static class Json
     {
-        public static string Write(object value)
-        {
-            var builder = new StringBuilder();
-            WriteValue(builder, value);
-            return builder.ToString();
-        }
+        /// <summary>Writes RFC 8785 canonical JSON (see Signing.cs), so what is sent is what a signature covers.</summary>
+        public static string Write(object value) => CanonicalJson.Write(value);
 
         public static object Parse(string text)
         {
@@ -64,69 +59,6 @@ namespace BrSdk.ScheduleExample
         public static List<object> Arr(this IDictionary<string, object> o, string key)
         {
             return o != null && o.TryGetValue(key, out var v) ? v as List<object> : null;
-        }
-
-        // mcs (C# 7.2 at most) has no type patterns in switch: an if chain it is.
-        static void WriteValue(StringBuilder b, object value)
-        {
-            if (value == null) b.Append("null");
-            else if (value is string s) WriteString(b, s);
-            else if (value is bool flag) b.Append(flag ? "true" : "false");
-            else if (value is int i) b.Append(i.ToString(CultureInfo.InvariantCulture));
-            else if (value is long l) b.Append(l.ToString(CultureInfo.InvariantCulture));
-            else if (value is double d)
-            {
-                if (double.IsNaN(d) || double.IsInfinity(d)) throw new ArgumentException("JSON has no NaN or infinity");
-                b.Append(d.ToString("R", CultureInfo.InvariantCulture));
-            }
-            else if (value is IDictionary<string, object> map)
-            {
-                b.Append('{');
-                var first = true;
-                foreach (var pair in map)
-                {
-                    if (!first) b.Append(',');
-                    first = false;
-                    WriteString(b, pair.Key);
-                    b.Append(':');
-                    WriteValue(b, pair.Value);
-                }
-                b.Append('}');
-            }
-            else if (value is IEnumerable list)
-            {
-                b.Append('[');
-                var first = true;
-                foreach (var item in list)
-                {
-                    if (!first) b.Append(',');
-                    first = false;
-                    WriteValue(b, item);
-                }
-                b.Append(']');
-            }
-            else throw new ArgumentException("cannot write a " + value.GetType().Name + " as JSON");
-        }
-
-        static void WriteString(StringBuilder b, string s)
-        {
-            b.Append('"');
-            foreach (var c in s)
-            {
-                switch (c)
-                {
-                    case '"': b.Append("\\\""); break;
-                    case '\\': b.Append("\\\\"); break;
-                    case '\n': b.Append("\\n"); break;
-                    case '\r': b.Append("\\r"); break;
-                    case '\t': b.Append("\\t"); break;
-                    default:
-                        if (c < ' ') b.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                        else b.Append(c);
-                        break;
-                }
-            }
-            b.Append('"');
         }
 
         /// <summary>A recursive-descent reader of RFC 8259 JSON.</summary>
