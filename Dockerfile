@@ -50,6 +50,8 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends tini \
   && rm -rf /var/lib/apt/lists/*
 
+# Listening on every interface, the sidecar requires signed requests: mount the requesters' public
+# keys and name them with SCHEDULER_AUTH_KEYS (docs/security.md), or it refuses to start, saying so.
 ENV NODE_ENV=production \
   SCHEDULER_DATA_DIR=/data \
   SCHEDULER_HTTP_HOST=0.0.0.0 \
