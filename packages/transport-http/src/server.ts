@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RequestHandler } from '@br-sdk/schedule/contract';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import { drainBody } from './drain-body.ts';
+import { DRAIN_LIMIT_BYTES, drainBody } from './drain-body.ts';
 import type { SchedulerMetrics } from './metrics.ts';
 import type { ResolvedHttpServerOptions } from './options.ts';
 import { errorProblem, PROBLEM_CONTENT_TYPE, parserErrorProblem, problem } from './problem.ts';
@@ -58,6 +58,14 @@ function answerParserError(error: ParserError, socket: Socket): void {
       `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n` +
       (failedOnHead(error) ? '' : body),
   );
+  // What the peer still sends is read and dropped (up to DRAIN_LIMIT_BYTES), as for any body not
+  // read: closing under it would reset the connection and the answer with it.
+  let dropped = 0;
+  socket.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DRAIN_LIMIT_BYTES) socket.destroy();
+  });
+  socket.resume();
   // A peer that never reads must not hold the socket open.
   setTimeout(() => socket.destroy(), PARSER_ERROR_LINGER_MS).unref();
 }
