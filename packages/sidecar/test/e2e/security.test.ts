@@ -167,47 +167,67 @@ function signedRest(url: string, signer: RequestSigner, method: string, path: st
   });
 }
 
-describe('br-schedule serve with authentication on', () => {
+/**
+ * A sidecar with authentication on (keys for A, B and an admin), its AMQP topology unique to the
+ * run, and a client connection to the broker; `stop()` undoes all of it.
+ */
+async function startSecureSidecar(name: string, env: Record<string, string> = {}) {
   const suffix = randomUUID().slice(0, 8);
-  const requestQueue = `e2e.secure.requests.${suffix}`;
-  const resultExchange = `e2e.secure.results.${suffix}`;
-  let dir: string;
+  const requestQueue = `e2e.${name}.requests.${suffix}`;
+  const resultExchange = `e2e.${name}.results.${suffix}`;
+  const releaseBroker = await lockBrokerShared();
+  const dir = await mkdtemp(join(tmpdir(), `br-${name}-`));
+  const keys = await writeKeys(dir);
+  const sidecar = await startSidecarProcess({
+    SCHEDULER_AUTH: 'signed',
+    SCHEDULER_AUTH_KEYS: dir,
+    SCHEDULER_AUTH_ADMINS: keys.admin.id,
+    SCHEDULER_DATA_DIR: join(dir, 'data'),
+    SCHEDULER_AMQP_URL: AMQP_URL,
+    SCHEDULER_AMQP_REQUEST_QUEUE: requestQueue,
+    SCHEDULER_AMQP_RESULT_EXCHANGE: resultExchange,
+    ...env,
+  });
+  const connection = await amqp.connect(AMQP_URL);
+  const channel = await connection.createChannel();
+  const broker = new AmqpRequester(channel, requestQueue);
+  await broker.open();
+  return {
+    keys,
+    sidecar,
+    channel,
+    broker,
+    requestQueue,
+    resultExchange,
+    async stop(): Promise<void> {
+      sidecar.kill('SIGTERM');
+      await sidecar.exited;
+      await deleteSidecarTopology(channel, requestQueue, resultExchange);
+      await connection.close().catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+      releaseBroker();
+    },
+  };
+}
+
+describe('br-schedule serve with authentication on', () => {
+  let secure: Awaited<ReturnType<typeof startSecureSidecar>>;
   let keys: Awaited<ReturnType<typeof writeKeys>>;
   let target: Awaited<ReturnType<typeof startTarget>>;
   let sidecar: SidecarProcess;
-  let connection: amqp.ChannelModel;
   let channel: amqp.Channel;
   let broker: AmqpRequester;
-  let releaseBroker: (() => void) | undefined;
+  let resultExchange: string;
 
   beforeAll(async () => {
-    releaseBroker = await lockBrokerShared();
-    dir = await mkdtemp(join(tmpdir(), 'br-secure-'));
-    keys = await writeKeys(dir);
     target = await startTarget();
-    sidecar = await startSidecarProcess({
-      SCHEDULER_AUTH: 'signed',
-      SCHEDULER_AUTH_KEYS: dir,
-      SCHEDULER_AUTH_ADMINS: keys.admin.id,
-      SCHEDULER_DATA_DIR: join(dir, 'data'),
-      SCHEDULER_AMQP_URL: AMQP_URL,
-      SCHEDULER_AMQP_REQUEST_QUEUE: requestQueue,
-      SCHEDULER_AMQP_RESULT_EXCHANGE: resultExchange,
-    });
-    connection = await amqp.connect(AMQP_URL);
-    channel = await connection.createChannel();
-    broker = new AmqpRequester(channel, requestQueue);
-    await broker.open();
+    secure = await startSecureSidecar('secure');
+    ({ keys, sidecar, channel, broker, resultExchange } = secure);
   }, 60_000);
 
   afterAll(async () => {
-    sidecar?.kill('SIGTERM');
-    await sidecar?.exited;
-    if (channel) await deleteSidecarTopology(channel, requestQueue, resultExchange);
-    await connection?.close().catch(() => {});
+    await secure?.stop();
     await target?.close();
-    await rm(dir, { recursive: true, force: true });
-    releaseBroker?.();
   });
 
   it('refuses unsigned, forged, wrong-key, replayed and expired requests on AMQP, each with its code, and dead-letters them', {
@@ -238,7 +258,7 @@ describe('br-schedule serve with authentication on', () => {
     const dead = await waitFor(
       'the refused requests in the dead-letter queue',
       async () => {
-        const { messageCount } = await channel.checkQueue(`${requestQueue}.dead`);
+        const { messageCount } = await channel.checkQueue(`${secure.requestQueue}.dead`);
         return messageCount >= 6 ? messageCount : undefined;
       },
       10_000,
@@ -418,49 +438,24 @@ describe('br-schedule serve with authentication on', () => {
 });
 
 describe('rate limits', () => {
-  const suffix = randomUUID().slice(0, 8);
-  const requestQueue = `e2e.limited.requests.${suffix}`;
-  let dir: string;
-  let keys: Awaited<ReturnType<typeof writeKeys>>;
-  let sidecar: SidecarProcess;
-  let connection: amqp.ChannelModel;
-  let channel: amqp.Channel;
-  let broker: AmqpRequester;
-  let releaseBroker: (() => void) | undefined;
+  let limited: Awaited<ReturnType<typeof startSecureSidecar>>;
 
   beforeAll(async () => {
-    releaseBroker = await lockBrokerShared();
-    dir = await mkdtemp(join(tmpdir(), 'br-limited-'));
-    keys = await writeKeys(dir);
-    sidecar = await startSidecarProcess({
-      SCHEDULER_AUTH: 'signed',
-      SCHEDULER_AUTH_KEYS: dir,
-      SCHEDULER_DATA_DIR: join(dir, 'data'),
-      SCHEDULER_AMQP_URL: AMQP_URL,
-      SCHEDULER_AMQP_REQUEST_QUEUE: requestQueue,
-      SCHEDULER_AMQP_RESULT_EXCHANGE: `e2e.limited.results.${suffix}`,
-      // A bucket of 3 refilled once a minute: the 4th request within the test is refused.
+    // A bucket of 3, refilled by 1 a second: of 5 requests sent one after the other, some are refused.
+    limited = await startSecureSidecar('limited', {
       SCHEDULER_RATE_REQUESTER_PER_SECOND: '1',
       SCHEDULER_RATE_REQUESTER_BURST: '3',
     });
-    connection = await amqp.connect(AMQP_URL);
-    channel = await connection.createChannel();
-    broker = new AmqpRequester(channel, requestQueue);
-    await broker.open();
   }, 60_000);
 
   afterAll(async () => {
-    sidecar?.kill('SIGTERM');
-    await sidecar?.exited;
-    if (channel) await deleteSidecarTopology(channel, requestQueue, `e2e.limited.results.${suffix}`);
-    await connection?.close().catch(() => {});
-    await rm(dir, { recursive: true, force: true });
-    releaseBroker?.();
+    await limited?.stop();
   });
 
   it('answers RATE_LIMITED on AMQP and WebSocket, and 429 with Retry-After on REST, per requester', {
     timeout: 30_000,
   }, async () => {
+    const { keys, broker, sidecar } = limited;
     const { a, b, admin } = keys;
     const list = (signer: RequestSigner, extra: Json = {}) => signer.signMessage({ op: 'list', limit: 1, ...extra });
     const amqpCodes = [];
@@ -471,8 +466,8 @@ describe('rate limits', () => {
     const socket = await openSocket(sidecar.url);
     const wsReplies = [];
     for (let i = 0; i < 5; i++) wsReplies.push(await socket.send(list(b.signer, { request_id: `b-${i}` })));
-    const limited = wsReplies.find((r) => codeOf(r) === 'RATE_LIMITED');
-    expect(limited).toMatchObject({ error: { retry_after_ms: expect.any(Number) } });
+    const refusedFrame = wsReplies.find((r) => codeOf(r) === 'RATE_LIMITED');
+    expect(refusedFrame).toMatchObject({ error: { retry_after_ms: expect.any(Number) } });
     socket.ws.close();
 
     const statuses: { status: number; retryAfter: string | null }[] = [];

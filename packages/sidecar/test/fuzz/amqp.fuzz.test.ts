@@ -16,6 +16,7 @@ import {
   type MessagePlan,
   materializeMessage,
   messagePlanArb,
+  newWorld,
   signAndSerialize,
   type WireMessage,
 } from './generators.ts';
@@ -213,16 +214,7 @@ describe('fuzzing the AMQP channel', () => {
     timeout: 300_000,
   }, async () => {
     let sidecar = await start();
-    const world: FuzzWorld = {
-      main: keys.main,
-      other: keys.other,
-      targetUrl: target.url,
-      pool: [],
-      tag: `a${suffix}`,
-      nonces: [],
-      sent: [],
-      counter: 0,
-    };
+    const world = newWorld(keys, target.url, `a${suffix}`);
     const acked = new Map<string, TestRequester>();
     let total = 0;
 

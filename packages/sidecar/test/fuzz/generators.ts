@@ -35,6 +35,15 @@ export interface FuzzWorld {
   counter: number;
 }
 
+/** A fresh world for one channel's run: `tag` starts the ids of the tasks it makes. */
+export function newWorld(
+  keys: { main: TestRequester; other: TestRequester },
+  targetUrl: string,
+  tag: string,
+): FuzzWorld {
+  return { main: keys.main, other: keys.other, targetUrl, pool: [], tag, nonces: [], sent: [], counter: 0 };
+}
+
 const HISTORY = 200;
 
 function remember<T>(list: T[], item: T): void {

@@ -9,6 +9,7 @@ import {
   type HttpPlan,
   httpPlanArb,
   materializeRequest,
+  newWorld,
   type RawHttpPlan,
   rawHttpArb,
   rawHttpBytes,
@@ -189,16 +190,7 @@ describe('fuzzing the REST channel', () => {
     timeout: 300_000,
   }, async () => {
     const live = sidecar as FuzzSidecar;
-    const world: FuzzWorld = {
-      main: keys.main,
-      other: keys.other,
-      targetUrl: target.url,
-      pool: [],
-      tag: `r${suffix}`,
-      nonces: [],
-      sent: [],
-      counter: 0,
-    };
+    const world = newWorld(keys, target.url, `r${suffix}`);
     const acked = new Map<string, TestRequester>();
     const codes = new Map<string, number>();
     let total = 0;

@@ -5,9 +5,9 @@ import WebSocket from 'ws';
 import { startTarget } from '../e2e/sidecar-process.ts';
 import {
   type FramePlan,
-  type FuzzWorld,
   framePlanArb,
   materializeFrame,
+  newWorld,
   signAndSerialize,
   type WireFrame,
 } from './generators.ts';
@@ -110,16 +110,7 @@ describe('fuzzing the WebSocket channel', () => {
   }, async () => {
     const live = sidecar as FuzzSidecar;
     const wsUrl = `${live.url.replace(/^http/, 'ws')}/v1/ws`;
-    const world: FuzzWorld = {
-      main: keys.main,
-      other: keys.other,
-      targetUrl: target.url,
-      pool: [],
-      tag: `w${suffix}`,
-      nonces: [],
-      sent: [],
-      counter: 0,
-    };
+    const world = newWorld(keys, target.url, `w${suffix}`);
     const acked = new Map<string, TestRequester>();
     const codes = new Map<string, number>();
     let total = 0;
