@@ -51,14 +51,15 @@ describe('SqliteTaskStore: failed writes', () => {
     expect((await reopened.list({})).tasks.map((t) => t.id)).toEqual(['after', 'before']);
   });
 
-  it("turns keyv's `false` (a failed set that does not throw) into a StoreError with the driver's error", async () => {
+  it("reports a failed write as a StoreError with the driver's error, whatever keyv's error mode", async () => {
     await using store = await SqliteTaskStore.open({ path: tempDbPath() });
-    // keyv's default: report a failed write by returning false and emitting `error`.
+    // keyv's default: report a failed write by returning false and emitting `error`. Writes are
+    // batched upserts on the connection, so this mode cannot turn a failure into a quiet `false`.
     store.raw.keyv.throwOnErrors = false;
     await capSize(store);
     const error = await store.insert(bulky('doomed')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
-    expect((error as Error).message).toContain('keyv returned false');
+    expect((error as Error).message).toContain('set task:doomed failed: SQLITE_FULL');
     expect(driverCode(error)).toBe('SQLITE_FULL');
     await uncapSize(store);
     expect(await store.get('doomed')).toBeUndefined();
