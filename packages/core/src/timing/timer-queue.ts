@@ -31,10 +31,35 @@ export interface Timed {
   timerSeq: number;
 }
 
+/**
+ * Values pushed one after another for the same instant, held by one heap entry (keyed by the first
+ * one's sequence number). Tasks come due together in bursts (registered together, or re-planned
+ * together after firing at the same cron minute); popping a run costs O(1) per value instead of a
+ * sift through the heap (a burst of 10,000 from a 10,000-entry heap: 13 levels per pop, 1-5 ms of
+ * the burst depending on how warm the code is). Each value keeps the sequence number it was queued
+ * with beside it, so lazy removal works as in the heap.
+ */
+class SameInstantRun<T> {
+  readonly at: number;
+  readonly values: (T | undefined)[];
+  readonly seqs: number[];
+  /** The next index to pop. */
+  head = 0;
+
+  constructor(at: number, value: T, seq: number) {
+    this.at = at;
+    this.values = [value];
+    this.seqs = [seq];
+  }
+}
+
 export class TimerQueue<T extends Timed> {
-  private readonly heap = new MinHeap<T>();
+  private readonly heap = new MinHeap<T | SameInstantRun<T>>();
   private nextSeq = 0;
   private live = 0;
+  /** The instant of the latest push, and the run it joined or started while that run is in the heap. */
+  private lastAt = Number.NaN;
+  private lastRun: SameInstantRun<T> | null = null;
   private readonly clock: Clock;
   private readonly hooks: TimerQueueHooks;
   private timer: TimerHandle | null = null;
@@ -69,8 +94,22 @@ export class TimerQueue<T extends Timed> {
     if (value.timerSeq >= 0) this.live--;
     const seq = this.nextSeq++;
     value.timerSeq = seq;
-    this.heap.push(at, seq, value);
     this.live++;
+    const run = this.lastRun;
+    if (run !== null && run.at === at) {
+      // Its sequence numbers stay contiguous: no other push came in between.
+      run.values.push(value);
+      run.seqs.push(seq);
+    } else if (at === this.lastAt) {
+      // The second push in a row for this instant starts a run (the first stays a single entry).
+      const started = new SameInstantRun(at, value, seq);
+      this.heap.push(at, seq, started);
+      this.lastRun = started;
+    } else {
+      this.heap.push(at, seq, value);
+      this.lastRun = null;
+    }
+    this.lastAt = at;
     if (this.running && !this.waking && at < this.armedFor) this.rearm();
   }
 
@@ -82,9 +121,33 @@ export class TimerQueue<T extends Timed> {
 
   /** The earliest value if it is due at `now`, removed from the queue; else undefined. */
   popDue(now: number): T | undefined {
-    if (this.earliest() > now) return undefined;
-    const value = this.heap.peekValue() as T;
-    this.heap.pop();
+    const heap = this.heap;
+    for (let top = heap.peekValue(); top !== undefined; top = heap.peekValue()) {
+      if (top instanceof SameInstantRun) {
+        if (top.at > now) return undefined;
+        const { values, seqs } = top;
+        while (top.head < values.length) {
+          const i = top.head++;
+          const value = values[i] as T;
+          values[i] = undefined;
+          if (value.timerSeq === seqs[i]) {
+            if (top.head === values.length) this.dropRun(top);
+            return this.taken(value);
+          }
+        }
+        this.dropRun(top);
+      } else if (top.timerSeq !== heap.peekSeq()) {
+        heap.pop(); // stale: removed, or queued again since
+      } else {
+        if (heap.peekAt() > now) return undefined;
+        heap.pop();
+        return this.taken(top);
+      }
+    }
+    return undefined;
+  }
+
+  private taken(value: T): T {
     value.timerSeq = -1;
     this.live--;
     return value;
@@ -94,10 +157,25 @@ export class TimerQueue<T extends Timed> {
   private earliest(): number {
     const heap = this.heap;
     for (let top = heap.peekValue(); top !== undefined; top = heap.peekValue()) {
-      if (top.timerSeq === heap.peekSeq()) return heap.peekAt();
-      heap.pop();
+      if (top instanceof SameInstantRun) {
+        const { values, seqs } = top;
+        while (top.head < values.length && (values[top.head] as T).timerSeq !== seqs[top.head]) {
+          values[top.head++] = undefined;
+        }
+        if (top.head < values.length) return top.at;
+        this.dropRun(top);
+      } else {
+        if (top.timerSeq === heap.peekSeq()) return heap.peekAt();
+        heap.pop();
+      }
     }
     return Number.POSITIVE_INFINITY;
+  }
+
+  /** Takes the run on top of the heap out of it; nothing joins it after that. */
+  private dropRun(run: SameInstantRun<T>): void {
+    this.heap.pop();
+    if (this.lastRun === run) this.lastRun = null;
   }
 
   /** Re-arms for the current earliest entry; call after a batch of popDue. */
