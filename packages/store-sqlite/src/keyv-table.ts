@@ -2,6 +2,7 @@ import { InvalidArgumentError, StoreError } from '@br-sdk/schedule';
 import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { TABLE } from './keys.ts';
+import { type Row, RowBatch } from './row-batch.ts';
 
 /** A row as `SELECT key, value` returns it: `value` is keyv's JSON text `{"value":…}`. */
 export interface EntryRow {
@@ -46,16 +47,8 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Rows per upsert statement: 2 parameters each, far below SQLite's limit of 32,766. */
+/** Rows per write statement: 2 parameters each, far below SQLite's limit of 32,766. */
 const UPSERT_ROWS = 1000;
-
-/** The statement @keyv/sqlite's `set` runs, for `rows` rows. */
-function upsertSql(rows: number): string {
-  return (
-    `INSERT INTO ${TABLE} (key, value) VALUES ${'(?, ?), '.repeat(rows - 1)}(?, ?) ` +
-    'ON CONFLICT(key) DO UPDATE SET value = excluded.value'
-  );
-}
 
 /**
  * The store's one table, reached through keyv and @keyv/sqlite, with every failure turned into a
@@ -74,8 +67,6 @@ export class KeyvTable {
   /** The latest error keyv emitted, and how many it has emitted (to find the one of a call). */
   private lastError: unknown;
   private errorCount = 0;
-  private pendingHas: { readonly keys: string[]; readonly found: Promise<Set<string>> } | null = null;
-  private pendingSet: { readonly rows: [string, string][]; readonly done: Promise<void> } | null = null;
 
   constructor(path: string, busyTimeoutMs: number) {
     this.path = path;
@@ -115,60 +106,50 @@ export class KeyvTable {
   }
 
   /**
-   * Whether `key` exists. Calls made in the same turn of the microtask queue (the writes of a batch
-   * starting together) share one `keyv.get(keys[])`: a statement costs tens of µs of CPU in
-   * node-sqlite3, and one per insert would halve the registration rate.
+   * Writes `value` under `key` (replacing what is there), as keyv's own `set` would: the row
+   * `{"value":…}` under the key, upserted as @keyv/sqlite does. Calls made together share one
+   * statement (see RowBatch); keyv has no bulk write for SQLite to do it for us.
    */
-  has(key: string): Promise<boolean> {
-    if (this.pendingHas === null) {
-      const keys: string[] = [];
-      const found = new Promise<void>((resolve) => queueMicrotask(resolve)).then(async () => {
-        this.pendingHas = null;
-        try {
-          const values = await this.keyv.get<unknown>(keys);
-          return new Set(keys.filter((_, i) => values[i] !== undefined));
-        } catch (error) {
-          throw this.failure(`has ${keys.length === 1 ? keys[0] : `${keys.length} keys`}`, error);
-        }
-      });
-      this.pendingHas = { keys, found };
-    }
-    const { keys, found } = this.pendingHas;
-    keys.push(key);
-    return found.then((present) => present.has(key));
+  async set(key: string, value: StoredJson): Promise<void> {
+    await this.upserts.add([key, `{"value":${value.text}}`]).done;
   }
 
   /**
-   * Writes `value` under `key`. Calls made in the same turn of the microtask queue (the writes of a
-   * batch) share one multi-row upsert: node-sqlite3 prepares, runs and calls back per statement,
-   * about 100 µs of wall time each, and one statement per write capped a batch of 1,000
-   * registrations at ~9,000/s. The row is what keyv's own `set` would write (`{"value":…}` under
-   * the key, upserted as @keyv/sqlite does); keyv has no bulk write for SQLite to do it for us.
+   * Writes `value` under `key` unless the key exists: true when written, false when it was there
+   * (or an earlier row of the same statement took it). One statement for the existence check and
+   * the write, shared by the calls made together.
    */
-  set(key: string, value: StoredJson): Promise<void> {
-    if (this.pendingSet === null) {
-      const rows: [string, string][] = [];
-      // nextTick runs once the microtask queue is empty: every write whose turn came has called set.
-      const done = new Promise<void>((resolve) => process.nextTick(resolve)).then(() => {
-        this.pendingSet = null;
-        return this.upsert(rows);
-      });
-      this.pendingSet = { rows, done };
-    }
-    this.pendingSet.rows.push([key, `{"value":${value.text}}`]);
-    return this.pendingSet.done;
+  async add(key: string, value: StoredJson): Promise<boolean> {
+    const { done, index } = this.inserts.add([key, `{"value":${value.text}}`]);
+    return (await done)[index] === true;
   }
 
-  private async upsert(rows: readonly (readonly [string, string])[]): Promise<void> {
+  private readonly upserts = new RowBatch<void>(async (rows) => {
+    await this.writeRows(rows, 'set', ' ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+  });
+
+  private readonly inserts = new RowBatch<boolean[]>(async (rows) => {
+    const written = new Set<string>();
+    const returned = await this.writeRows(rows, 'insert', ' ON CONFLICT(key) DO NOTHING RETURNING key');
+    for (const { key } of returned) written.add(key);
+    // A key twice in one statement: its first row is the one written.
+    return rows.map(([key]) => written.delete(key));
+  });
+
+  /** `INSERT … VALUES (?, ?), …` + `conflict` for `rows`, in statements of UPSERT_ROWS. */
+  private async writeRows(rows: readonly Row[], operation: string, conflict: string): Promise<{ key: string }[]> {
+    const returned: { key: string }[] = [];
     try {
       for (let from = 0; from < rows.length; from += UPSERT_ROWS) {
         const chunk = rows.slice(from, from + UPSERT_ROWS);
-        await this.adapter.query(upsertSql(chunk.length), ...chunk.flat());
+        const sql = `INSERT INTO ${TABLE} (key, value) VALUES ${'(?, ?), '.repeat(chunk.length - 1)}(?, ?)${conflict}`;
+        returned.push(...((await this.adapter.query(sql, ...chunk.flat())) as { key: string }[]));
       }
     } catch (error) {
       const [first] = rows[0] ?? [''];
-      throw this.failure(`set ${rows.length === 1 ? first : `${rows.length} keys`}`, error);
+      throw this.failure(`${operation} ${rows.length === 1 ? first : `${rows.length} keys`}`, error);
     }
+    return returned;
   }
 
   /** Deletes `key`; false when it did not exist. */

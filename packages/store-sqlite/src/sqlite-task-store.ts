@@ -131,8 +131,7 @@ export class SqliteTaskStore implements TaskStore {
     const key = taskKey(task.id);
     await commit.write([key], async () => {
       // Inside the transaction, after any earlier write of the same key: nothing can slip in between.
-      if (await table.has(key)) throw new TaskConflictError(task.id, 'a task with this id exists');
-      await table.set(key, json);
+      if (!(await table.add(key, json))) throw new TaskConflictError(task.id, 'a task with this id exists');
     });
   }
 

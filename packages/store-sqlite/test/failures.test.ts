@@ -59,7 +59,7 @@ describe('SqliteTaskStore: failed writes', () => {
     await capSize(store);
     const error = await store.insert(bulky('doomed')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
-    expect((error as Error).message).toContain('set task:doomed failed: SQLITE_FULL');
+    expect((error as Error).message).toContain('insert task:doomed failed: SQLITE_FULL');
     expect(driverCode(error)).toBe('SQLITE_FULL');
     await uncapSize(store);
     expect(await store.get('doomed')).toBeUndefined();

@@ -1,3 +1,4 @@
+import { TaskConflictError } from '@br-sdk/schedule';
 import { describe, expect, it } from 'vitest';
 import { SqliteTaskStore } from '../src/index.ts';
 import { ids, runResult, taskRecord, useTempDir } from './helpers.ts';
@@ -5,6 +6,27 @@ import { ids, runResult, taskRecord, useTempDir } from './helpers.ts';
 const { tempDbPath } = useTempDir();
 
 describe('SqliteTaskStore: group commit', () => {
+  it('refuses exactly the inserts whose ids exist, in a transaction written with several statements', async () => {
+    await using store = await SqliteTaskStore.open({ path: tempDbPath() });
+    const all = ids('task', 2500);
+    // Every third id exists already; the 2,500 rows need three statements of at most 1,000.
+    const existing = all.filter((_, i) => i % 3 === 0);
+    await Promise.all(existing.map((id) => store.insert(taskRecord(id, { requester_id: 'before' }))));
+    const outcomes = await Promise.allSettled(all.map((id) => store.insert(taskRecord(id))));
+    outcomes.forEach((outcome, i) => {
+      if (i % 3 === 0) {
+        expect(outcome.status).toBe('rejected');
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(TaskConflictError);
+      } else {
+        expect(outcome.status).toBe('fulfilled');
+      }
+    });
+    // The existing tasks are unchanged; the others are written.
+    expect((await store.get('task-00000'))?.requester_id).toBe('before');
+    expect((await store.get('task-02498'))?.requester_id).not.toBe('before');
+    expect((await store.list({ limit: 5000 })).tasks).toHaveLength(2500);
+  });
+
   it('commits 2,000 concurrent inserts in a few transactions, and all of them are in the file after reopen', async () => {
     const path = tempDbPath();
     const store = await SqliteTaskStore.open({ path });
