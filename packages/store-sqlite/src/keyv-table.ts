@@ -56,8 +56,9 @@ const UPSERT_ROWS = 1000;
  *
  * keyv's habit is to report a failed write by returning `false` and emitting `error`, and a failed
  * read by returning `undefined` (a miss!). Here keyv runs with `throwOnErrors`, so reads throw, and
- * a `false` from a write still counts as a failure, its cause taken from the `error` event: no
- * failure can pass for a success.
+ * a `false` from a delete still counts as a failure, its cause taken from the `error` event: no
+ * failure can pass for a success. Inserts and updates are SQL statements on the adapter's
+ * connection (see {@link KeyvTable.set}), in the rows keyv writes, and throw when they fail.
  */
 export class KeyvTable {
   /** The absolute path of the database file, for messages. */
@@ -80,8 +81,8 @@ export class KeyvTable {
       throwOnErrors: true,
       // Plain JSON, not keyv's default serializer: that one escapes strings starting with ':'
       // (so SQL filters on json_extract would miss them) and is slower. The stored text keeps
-      // keyv's shape, `{"value":…}` (no TTL is ever set, so no `expires`).
-      serialize: (data) => (data.value instanceof StoredJson ? `{"value":${data.value.text}}` : JSON.stringify(data)),
+      // keyv's shape, `{"value":…}` (no TTL is ever set, so no `expires`), as set() writes it.
+      serialize: (data) => JSON.stringify(data),
       deserialize: (text) => JSON.parse(text),
     });
     // Also keeps an `error` event from throwing for want of a listener.
