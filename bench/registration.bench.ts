@@ -40,7 +40,7 @@ import { median } from './lib/stats.ts';
 
 const TASKS = 10_000;
 const WARMUP = 1_000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 /** One request per connection at a time (no pipelining), as many clients each with a keep-alive connection. */
 const HTTP_IN_FLIGHT = 256;
 const AMQP_IN_FLIGHT = 1_000;
