@@ -68,6 +68,17 @@ export class KeyvTable {
   /** The latest error keyv emitted, and how many it has emitted (to find the one of a call). */
   private lastError: unknown;
   private errorCount = 0;
+  /** Writes made together, each kind one statement (see {@link KeyvTable.set}, {@link KeyvTable.add}). */
+  private readonly upserts = new RowBatch<void>(async (rows) => {
+    await this.writeRows(rows, 'set', ' ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+  });
+  private readonly inserts = new RowBatch<boolean[]>(async (rows) => {
+    const written = new Set<string>();
+    const returned = await this.writeRows(rows, 'insert', ' ON CONFLICT(key) DO NOTHING RETURNING key');
+    for (const { key } of returned) written.add(key);
+    // A key twice in one statement: its first row is the one written.
+    return rows.map(([key]) => written.delete(key));
+  });
 
   constructor(path: string, busyTimeoutMs: number) {
     this.path = path;
@@ -124,18 +135,6 @@ export class KeyvTable {
     const { done, index } = this.inserts.add([key, `{"value":${value.text}}`]);
     return (await done)[index] === true;
   }
-
-  private readonly upserts = new RowBatch<void>(async (rows) => {
-    await this.writeRows(rows, 'set', ' ON CONFLICT(key) DO UPDATE SET value = excluded.value');
-  });
-
-  private readonly inserts = new RowBatch<boolean[]>(async (rows) => {
-    const written = new Set<string>();
-    const returned = await this.writeRows(rows, 'insert', ' ON CONFLICT(key) DO NOTHING RETURNING key');
-    for (const { key } of returned) written.add(key);
-    // A key twice in one statement: its first row is the one written.
-    return rows.map(([key]) => written.delete(key));
-  });
 
   /** `INSERT … VALUES (?, ?), …` + `conflict` for `rows`, in statements of UPSERT_ROWS. */
   private async writeRows(rows: readonly Row[], operation: string, conflict: string): Promise<{ key: string }[]> {
