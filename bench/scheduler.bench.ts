@@ -636,7 +636,7 @@ async function parent(): Promise<void> {
       ),
       noise: summarize(noiseJob, ['maxMs', 'over1Ms', 'over10Ms', 'stallMs', 'polls']),
       noisyMachine: med(noiseJob, 'maxMs') > TARGET_MAX_MS,
-      burst: burstJobs.map((job) => summarize(job, ['drainMs', 'firstMs', 'p50Ms', 'fired', 'leadMs'])),
+      burst: burstJobs.map((job) => summarize(job, ['drainMs', 'drainCpuMs', 'firstMs', 'p50Ms', 'fired', 'leadMs'])),
       memory: memoryJobs.map((job) => summarize(job, ['tasks', 'bytesPerTask', 'registerMs', 'registerUsPerTask'])),
       clockOffsetMs: clockOffset,
       failures: crashed.map((o) => ({ job: o.job, error: o.error })),
