@@ -75,6 +75,33 @@ size_t append(char* data, size_t size, size_t count, void* out) {
   return size * count;
 }
 
+struct HttpAnswer {
+  long status;
+  /** The body parsed; a discarded value when it is not JSON. */
+  Json body;
+};
+
+/** Runs the transfer set up on `h` (its body written to `answer`); a transport failure throws. */
+HttpAnswer perform(CURL* h, const std::string& url, const std::string& answer) {
+  const CURLcode code = curl_easy_perform(h);
+  if (code == CURLE_OPERATION_TIMEDOUT) {
+    throw_error("TIMEOUT", "no answer from " + url + ": " + curl_easy_strerror(code));
+  }
+  if (code != CURLE_OK) throw_error("CONNECTION_FAILED", url + ": " + curl_easy_strerror(code));
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  return {status, Json::parse(answer, nullptr, false)};
+}
+
+/** Throws the scheduler's error from a problem document: {type, title, status, detail, code, issues, instance}. */
+[[noreturn]] void throw_problem(const Json& problem, long status) {
+  Json error = {{"code", problem["code"]},
+                {"message", problem.value("detail", problem.value("title", ""))},
+                {"issues", problem.value("issues", Json::array())}};
+  if (problem.contains("retry_after_ms")) error["retry_after_ms"] = problem["retry_after_ms"];
+  throw_reply_error({{"ok", false}, {"error", error}}, static_cast<int>(status));
+}
+
 }  // namespace
 
 struct HttpTransport::Curl {
@@ -181,25 +208,12 @@ Json HttpTransport::request(const Json& message) {
   } else if (std::string(route.method) == "GET") {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
   }
-  const CURLcode code = curl_easy_perform(h);
-  if (code == CURLE_OPERATION_TIMEDOUT) {
-    throw_error("TIMEOUT", "no answer from " + url + ": " + curl_easy_strerror(code));
-  }
-  if (code != CURLE_OK) throw_error("CONNECTION_FAILED", url + ": " + curl_easy_strerror(code));
-  long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-
-  const Json parsed = Json::parse(answer, nullptr, false);
+  const auto [status, parsed] = perform(h, url, answer);
   if (status >= 400) {
-    // A problem document: {type, title, status, detail, code, issues, instance}.
     if (!parsed.is_object() || !parsed.contains("code")) {
       throw_error("BAD_RESPONSE", "HTTP " + std::to_string(status) + " from " + url, {}, static_cast<int>(status));
     }
-    Json error = {{"code", parsed["code"]},
-                  {"message", parsed.value("detail", parsed.value("title", ""))},
-                  {"issues", parsed.value("issues", Json::array())}};
-    if (parsed.contains("retry_after_ms")) error["retry_after_ms"] = parsed["retry_after_ms"];
-    throw_reply_error({{"ok", false}, {"error", error}}, static_cast<int>(status));
+    throw_problem(parsed, status);
   }
   if (!parsed.is_object()) throw_error("BAD_RESPONSE", "not a JSON object from " + url, {}, static_cast<int>(status));
   Json reply = {{"ok", true}, {"op", op}};
@@ -225,18 +239,8 @@ SchedulerKey fetch_scheduler_key(const HttpOptions& options) {
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, append);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
-  const CURLcode code = curl_easy_perform(h);
-  if (code == CURLE_OPERATION_TIMEDOUT) {
-    throw_error("TIMEOUT", "no answer from " + url + ": " + curl_easy_strerror(code));
-  }
-  if (code != CURLE_OK) throw_error("CONNECTION_FAILED", url + ": " + curl_easy_strerror(code));
-  long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  const Json parsed = Json::parse(answer, nullptr, false);
-  if (status >= 400 && parsed.is_object() && parsed.contains("code")) {
-    const Json error = {{"code", parsed["code"]}, {"message", parsed.value("detail", "")}, {"issues", Json::array()}};
-    throw_reply_error({{"ok", false}, {"error", error}}, static_cast<int>(status));
-  }
+  const auto [status, parsed] = perform(h, url, answer);
+  if (status >= 400 && parsed.is_object() && parsed.contains("code")) throw_problem(parsed, status);
   const Json pem = parsed.is_object() ? parsed.value("public_key_pem", Json()) : Json();
   const Json raw = parsed.is_object() ? parsed.value("public_key", Json()) : Json();
   if (status != 200 || !parsed.is_object() || parsed.value("algorithm", Json()) != "ed25519" || !pem.is_string()) {
