@@ -30,6 +30,16 @@ AMQP_URL = os.environ.get("BR_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672
 SIDECAR_CLI = REPO / "packages" / "sidecar" / "src" / "cli.ts"
 
 
+def nested(depth: int) -> list[Any]:
+    """A JSON list nested `depth` levels deep: deeper than a verifier should follow."""
+    outer: list[Any] = []
+    inner = outer
+    for _ in range(depth):
+        inner.append([])
+        inner = inner[0]
+    return outer
+
+
 def vectors(name: str) -> dict[str, Any]:
     """A file of spec/vectors, parsed."""
     parsed: dict[str, Any] = json.loads((VECTORS / name).read_text())

@@ -15,7 +15,7 @@ from typing import Any
 import pika
 import pytest
 from conftest import make_client, track_result_queue
-from support import KeyRing, Results, Sidecar, Target, queue_depth, wait_until
+from support import KeyRing, Results, Sidecar, Target, nested, queue_depth, wait_until
 
 from br_sdk.schedule import (
     AuthenticationError,
@@ -83,15 +83,6 @@ def http_answer(
             return answer
     except urllib.error.HTTPError as error:
         raise error_from_problem(json.loads(error.read()), error.code) from None
-
-
-def deep(depth: int) -> list[Any]:
-    outer: list[Any] = []
-    inner = outer
-    for _ in range(depth):
-        inner.append([])
-        inner = inner[0]
-    return outer
 
 
 def ten_minutes(sign: int) -> str:
@@ -316,7 +307,7 @@ def test_a_result_that_does_not_verify_is_refused_and_never_delivered(
             {**real, "run_id": str(uuid.uuid4()), "scheduler_signature": None},  # unsigned
             {**real, "run_id": str(uuid.uuid4()), "scheduler_signature": "bm90IGEgc2lnbmF0dXJl"},  # not a signature
             resigned,  # well formed, by someone else
-            {**real, "run_id": str(uuid.uuid4()), "parameters": deep(900)},  # too deep to check: refused too
+            {**real, "run_id": str(uuid.uuid4()), "parameters": nested(900)},  # too deep to check: refused too
         ]
         connection = pika.BlockingConnection(pika.URLParameters(sidecar.amqp_url))
         try:

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
-from support import REPO, vectors
+from support import REPO, nested, vectors
 
 from br_sdk.schedule import (
     AuthenticationError,
@@ -175,15 +175,6 @@ SIGNATURE = SIGNED_RESULT["scheduler_signature"]
 )
 def test_a_result_with_a_bad_signature_does_not_verify(signature: Any) -> None:
     assert not SCHEDULER.verify_result({**SIGNED_RESULT, "scheduler_signature": signature})
-
-
-def nested(depth: int) -> list[Any]:
-    outer: list[Any] = []
-    inner = outer
-    for _ in range(depth):
-        inner.append([])
-        inner = inner[0]
-    return outer
 
 
 def test_an_absurdly_deep_result_is_refused_not_a_crash() -> None:

@@ -22,6 +22,7 @@ import {
 } from './generators.ts';
 import {
   alive,
+  assertBatch,
   errorLogs,
   type FuzzSidecar,
   fuzzSeed,
@@ -295,8 +296,7 @@ describe('fuzzing the AMQP channel', () => {
         );
         const failures = check(sent, acked);
         if (badReplies.length > 0) failures.push(...badReplies);
-        if (!alive(sidecar)) failures.push(`the sidecar exited: ${String(sidecar.process.child.exitCode)}`);
-        if (failures.length > 0) throw new Error(`${failures.length} failures:\n${failures.slice(0, 10).join('\n')}`);
+        assertBatch(sidecar, failures);
         fuzzed += sent.length;
         slowest = Math.max(slowest, Date.now() - batchStart);
         if (process.env['FUZZ_DEBUG']) debugLines.push(`BATCH ${Date.now() - batchStart}`);

@@ -17,6 +17,7 @@ import {
 } from './generators.ts';
 import {
   alive,
+  assertBatch,
   errorLogs,
   type FuzzSidecar,
   fuzzSeed,
@@ -334,8 +335,7 @@ describe('fuzzing the REST channel', () => {
           .filter((plan): plan is HttpPlan => plan.kind !== 'raw')
           .map((plan) => materializeRequest(world, plan));
         const failures = [...(await exchange(wires)), ...(await exchangeRaw(raws))];
-        if (!alive(live)) failures.push(`the sidecar exited: ${String(live.process.child.exitCode)}`);
-        if (failures.length > 0) throw new Error(`${failures.length} failures:\n${failures.slice(0, 10).join('\n')}`);
+        assertBatch(live, failures);
         fuzzed += plans.length;
         validCreates += wires.filter((w) => w.valid).length;
         slowest = Math.max(slowest, Date.now() - batchStart);

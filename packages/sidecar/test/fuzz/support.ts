@@ -145,6 +145,12 @@ export function alive(sidecar: FuzzSidecar): boolean {
 }
 
 /** Log lines at error level or above (pino: 50 error, 60 fatal): each is a failure the server did not expect. */
+/** Ends a fuzz batch: throws with the first failures, counting a sidecar that exited as one. */
+export function assertBatch(sidecar: FuzzSidecar, failures: string[]): void {
+  if (!alive(sidecar)) failures.push(`the sidecar exited: ${String(sidecar.process.child.exitCode)}`);
+  if (failures.length > 0) throw new Error(`${failures.length} failures:\n${failures.slice(0, 10).join('\n')}`);
+}
+
 export function errorLogs(sidecar: FuzzSidecar): Record<string, unknown>[] {
   return sidecar.process.logs.filter((entry) => typeof entry['level'] === 'number' && entry['level'] >= 50);
 }

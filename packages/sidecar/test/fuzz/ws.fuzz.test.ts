@@ -13,6 +13,7 @@ import {
 } from './generators.ts';
 import {
   alive,
+  assertBatch,
   errorLogs,
   type FuzzSidecar,
   fuzzSeed,
@@ -279,8 +280,7 @@ describe('fuzzing the WebSocket channel', () => {
           failures.push(...(await closing(frame, frame.expect.code)));
         }
         failures.push(...(await exchange(run)));
-        if (!alive(live)) failures.push(`the sidecar exited: ${String(live.process.child.exitCode)}`);
-        if (failures.length > 0) throw new Error(`${failures.length} failures:\n${failures.slice(0, 10).join('\n')}`);
+        assertBatch(live, failures);
         fuzzed += frames.length;
         validCreates += frames.filter((f) => f.valid).length;
         slowest = Math.max(slowest, Date.now() - batchStart);
